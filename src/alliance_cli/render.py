@@ -1,0 +1,266 @@
+"""All output: Rich on a terminal, plain text when piped, JSON on request.
+
+User text (titles, notes, evidence) is data, never markup: it goes through
+``rich.text.Text`` (markup and emoji codes are never parsed) and ``clean``,
+which makes control characters visible so that no note can move the cursor,
+clear the screen or forge a hyperlink. Rich is imported only here, and only
+when a terminal view is drawn.
+"""
+
+import re
+import sys
+from collections.abc import Iterable
+from typing import IO
+
+import orjson
+
+from alliance_cli.statuses import NAMES, SCALE
+
+STATUS_STYLES = {
+    "not_assessed": "dim", "no_action": "red", "in_progress": "yellow", "partial": "cyan",
+    "implemented": "bold green", "stalled": "magenta", "abandoned": "dim red",
+}
+# C0 and C1 controls, DEL, and the bidi overrides/isolates that can reorder a line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def clean(text: str, *, keep_newlines: bool = False) -> str:
+    """Control characters shown as escapes (``\\x1b``), never sent to the terminal."""
+
+    def visible(match: re.Match) -> str:
+        ch = match.group()
+        if keep_newlines and ch == "\n":
+            return ch
+        if ch in _NAMED:
+            return _NAMED[ch]
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+    return _CONTROL.sub(visible, text)
+
+
+def make_console(stderr: bool = False):
+    """A console for this run: width, colour and NO_COLOR follow this run's environment."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+
+def write_json(data, out: IO | None = None) -> None:
+    out = out or sys.stdout
+    out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def write_tsv(header: Iterable[str], rows: Iterable[Iterable], out: IO | None = None) -> None:
+    """One record a line, tab-separated, nothing truncated: for cut, awk and sort."""
+    out = out or sys.stdout
+    out.write("\t".join(header) + "\n")
+    for row in rows:
+        out.write("\t".join(clean(_cell(v)) for v in row) + "\n")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return " ".join(value)
+    return str(value)
+
+
+def status_text(status: str):
+    from rich.text import Text
+
+    return Text(status, style=STATUS_STYLES.get(status, ""))
+
+
+def user_text(text: str, style: str = ""):
+    from rich.text import Text
+
+    return Text(clean(text), style=style)
+
+
+# --- list -------------------------------------------------------------------
+
+LIST_COLUMNS = ("id", "pillar", "status", "key", "title", "last_updated")
+
+
+def list_table(rows: list[dict], total: int) -> None:
+    from rich.table import Table
+
+    console = make_console()
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    widths = []
+
+    def fixed(header: str, values) -> None:
+        # Ids, statuses and dates are never squeezed: only the title gives way.
+        widest = max((console.measure(str(v)).maximum for v in values), default=0)
+        widths.append(max(widest, len(header)))
+        table.add_column(header, no_wrap=True, min_width=widths[-1])
+
+    fixed("ID", (clean(r["id"]) for r in rows))
+    fixed("Pillar", (clean(r["pillar"]) for r in rows))
+    fixed("Status", (r["status"] for r in rows))
+    fixed("Key", ["★"])
+    # Rich shrinks every column once a no-wrap one is too wide; so we give the
+    # title exactly what is left: 6 columns have 5 rules and 10 padding cells.
+    title_width = max(10, console.width - sum(widths) - len(" Updated  ") - 15)
+    table.add_column("Title", overflow="ellipsis", no_wrap=True, max_width=title_width)
+    fixed("Updated", (r["last_updated"] or "-" for r in rows))
+    for row in rows:
+        table.add_row(user_text(row["id"]), user_text(row["pillar"]), status_text(row["status"]),
+                      "★" if row["key"] else "", user_text(row["title"]), row["last_updated"] or "-")
+    console.print(table)
+    if len(rows) < total:
+        make_console(stderr=True).print(f"showing {len(rows)} of {total} — --limit 0 for all")
+
+
+def list_tsv(rows: list[dict]) -> None:
+    write_tsv(LIST_COLUMNS, ([row[c] for c in LIST_COLUMNS] for row in rows))
+
+
+# --- show -------------------------------------------------------------------
+
+def show_plain(detail: dict, out: IO | None = None) -> None:
+    out = out or sys.stdout
+    for label, value in _show_fields(detail):
+        out.write(f"{label}:\t{clean(value)}\n")
+    out.write("history:\n")
+    for event in detail["history"]:
+        out.write("\t" + clean(_event_line(event)) + "\n")
+        if event["note"]:
+            out.write("\t\tnote: " + clean(event["note"]) + "\n")
+        for url in event["evidence"]:
+            out.write("\t\tevidence: " + clean(url) + "\n")
+
+
+def _show_fields(detail: dict) -> list[tuple[str, str]]:
+    return [
+        ("id", detail["id"]), ("title", detail["title"]),
+        ("pillar", f"{detail['pillar']} ({detail['pillar_name']})"),
+        ("status", detail["status"]), ("last updated", detail["last_updated"] or "never"),
+        ("key", "yes" if detail["key"] else "no"), ("due", detail.get("due") or "-"),
+        ("section", detail["section"]), ("text", detail["text"]),
+        ("actors", ", ".join(detail["actors"])), ("initiatives", ", ".join(detail["initiatives"])),
+        ("sources", " ".join(detail["sources"])),
+    ]
+
+
+def _event_line(event: dict) -> str:
+    return f"{event['date']}  {event['from']} -> {event['to']}  (recorded {event['recorded_at']}, event {event['id']})"
+
+
+def show_table(detail: dict) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    console = make_console()
+    head = Text.assemble((detail["id"], "bold"), "  ", user_text(detail["title"], "bold"))
+    console.print(head)
+    info = Table.grid(padding=(0, 2))
+    info.add_column(style="dim", no_wrap=True)
+    info.add_column()
+    for label, value in _show_fields(detail)[2:]:
+        if label == "status":
+            info.add_row(label, status_text(value))
+        elif label == "sources":
+            info.add_row(label, user_text("\n".join(detail["sources"]) or "-"))
+        else:
+            info.add_row(label, user_text(value or "-"))
+    console.print(info)
+    console.print(Text("History", style="bold"))
+    if not detail["history"]:
+        console.print(Text("  no status changes recorded", style="dim"))
+    for event in detail["history"]:
+        console.print(_event_text(event))
+        if event["note"]:
+            console.print(Text("    ") + user_text(event["note"]))
+        for url in event["evidence"]:
+            console.print(Text("    evidence: ", style="dim") + user_text(url))
+
+
+def _event_text(event: dict):
+    from rich.text import Text
+
+    return Text.assemble("  ", event["date"], "  ", status_text(event["from"]), " → ",
+                         status_text(event["to"]), (f"  recorded {event['recorded_at'][:19]}Z", "dim"))
+
+
+# --- statuses ---------------------------------------------------------------
+
+def statuses_table() -> None:
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    for name in ("Status", "Score", "Definition"):
+        table.add_column(name)
+    for s in SCALE:
+        table.add_row(status_text(s.name), f"{s.score:g}", s.definition)
+    make_console().print(table)
+
+
+def statuses_tsv() -> None:
+    write_tsv(("status", "score", "definition"), ((s.name, f"{s.score:g}", s.definition) for s in SCALE))
+
+
+# --- report -----------------------------------------------------------------
+
+BAR_WIDTH = 20
+
+
+def bar(progress: float, *, plain: bool) -> str:
+    filled = round(progress * BAR_WIDTH)
+    full, empty = ("#", "-") if plain else ("█", "░")
+    return full * filled + empty * (BAR_WIDTH - filled)
+
+
+def breakdown(by_status: dict) -> str:
+    return ", ".join(f"{n} {name}" for name in NAMES if (n := by_status[name]))
+
+
+def report_lines(report: dict, *, plain: bool) -> Iterable[tuple[str, str]]:
+    """The report as (style, line) pairs: the one layout behind both renderings."""
+    brief, overall = report["brief"], report["overall"]
+    yield "bold", clean(brief["title"])
+    yield "dim", clean(f"{brief['author']}, {brief['publisher']}, {brief['published']} — as of {report['as_of']}")
+    yield "", ""
+    yield "bold", (f"Overall  {bar(overall['progress'], plain=plain)} {overall['progress']:>4.0%}  "
+                   f"{overall['implemented']}/{overall['total']} implemented")
+    yield "dim", f"Rule: {report['rule']}; denominator: {overall['total']} recommendations."
+    yield "", ""
+    width = max((len(p["id"]) for p in report["pillars"]), default=0)
+    for p in report["pillars"]:
+        yield "", (f"{p['id']:<{width}}  {bar(p['progress'], plain=plain)} {p['progress']:>4.0%}  "
+                   f"{p['implemented']}/{p['total']} implemented  {clean(p['name'])}")
+        yield "dim", " " * (width + 2) + breakdown(p["by_status"])
+    yield from _report_section("Key recommendations", [
+        f"{k['id']:<12} {k['status']:<13} {clean(k['title'])}" for k in report["key"]])
+    yield from _report_section(f"Recent changes (last 30 days to {report['as_of']})", [
+        f"{c['date']}  {c['id']:<12} {c['from']} -> {c['to']}{'  (downgrade)' if c['downgrade'] else ''}"
+        + (f"  {clean(c['note'])}" if c["note"] else "") for c in report["recent"]])
+    yield from _report_section("Needs attention", [
+        f"{a['id']:<12} {a['status']:<13} {'; '.join(a['reasons'])}" for a in report["attention"]])
+
+
+def _report_section(title: str, lines: list[str]) -> Iterable[tuple[str, str]]:
+    yield "", ""
+    yield "bold", title
+    if not lines:
+        yield "dim", "  none"
+    for line in lines:
+        yield "", "  " + line
+
+
+def report_plain(report: dict, out: IO | None = None) -> None:
+    out = out or sys.stdout
+    for _style, line in report_lines(report, plain=True):
+        out.write(line + "\n")
+
+
+def report_table(report: dict) -> None:
+    from rich.text import Text
+
+    console = make_console()
+    for style, line in report_lines(report, plain=False):
+        console.print(Text(line, style=style), overflow="ellipsis", no_wrap=True)

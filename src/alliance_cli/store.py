@@ -1,0 +1,151 @@
+"""The tracker's file on disk: atomic, locked, deterministic.
+
+TinyDB's own JSONStorage rewrites the file in place (a kill mid-write leaves
+half a file) and has no lock (two writers lose each other's changes). Here:
+
+* ``FileStorage`` gives TinyDB the whole file as one in-memory dict, read once
+  per command; TinyDB's table operations change it in memory only.
+* ``save_file`` writes it back once, at the end of the command: serialise,
+  write a temp file in the same directory, fsync, keep the previous file as
+  ``<file>.bak`` (a hard link: no copy), ``os.replace``, fsync the directory.
+* ``write_lock`` is held by every writing command around its whole
+  read-change-write, so concurrent commands run one after the other.
+* The bytes are deterministic (sorted keys, two-space indent, UTF-8): the same
+  state always gives the same file, so it diffs well in git.
+* A file that does not parse is never overwritten.
+"""
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb.storages import Storage
+
+from alliance_cli.errors import BusyError, StoreError
+
+TEMP_PREFIX = ".alliance-tmp-"
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def dumps(data: Any) -> bytes:
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def load_file(path: Path) -> dict:
+    """Read and parse the tracker file; every way it can fail names the file."""
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise StoreError(f"{path} is a directory, not a tracker file: "
+                         "point --db or ALLIANCE_DB at a file") from None
+    except PermissionError:
+        raise StoreError(f"cannot read {path}: permission denied") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    if not raw.strip():
+        raise StoreError(f"{path} is empty: restore it from {backup_path(path).name} "
+                         "or remove it to start a new tracker")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise StoreError(f"{path} is not valid JSON ({exc}): it was left untouched; "
+                         f"fix it or restore {backup_path(path).name}") from None
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        raise StoreError(f"{path} is JSON but not an alliance tracker: "
+                         "point --db or ALLIANCE_DB at a tracker file")
+    return data
+
+
+def save_file(path: Path, data: dict) -> None:
+    """Replace ``path`` with ``data`` so that a reader or a kill never sees half a file."""
+    payload = dumps(data)  # serialise first: a failure here leaves nothing behind
+    directory = path.parent
+    _clean_stale_temps(directory)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".json", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out:  # mkstemp already made it 0600
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        _keep_backup(path)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def _keep_backup(path: Path) -> None:
+    # A hard link costs nothing and keeps the previous state readable.
+    bak = backup_path(path)
+    with contextlib.suppress(FileNotFoundError):
+        bak.unlink()
+    with contextlib.suppress(FileNotFoundError, OSError):
+        os.link(path, bak)
+
+
+def _clean_stale_temps(directory: Path) -> None:
+    # Only a killed writer leaves a temp file, and we hold the lock, so any
+    # temp file here is stale.
+    for stale in directory.glob(TEMP_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def ensure_parent(path: Path) -> None:
+    """Create the default data directory (0700); a --db path's parent must exist."""
+    parent = path.parent
+    if parent.is_dir():
+        return
+    raise StoreError(f"cannot create {path}: the directory {parent} does not exist")
+
+
+@contextlib.contextmanager
+def write_lock(path: Path, timeout: float) -> Iterator[None]:
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(path) + ".lock", timeout=timeout, mode=FILE_MODE)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BusyError(f"the tracker is busy (file {path}): another alliance command "
+                        f"has held it for over {timeout:g}s; try again") from None
+    except PermissionError:
+        raise StoreError(f"cannot write {path}: permission denied on its directory") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+class FileStorage(Storage):
+    """TinyDB storage over data already in memory; ``dirty`` says if it changed."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.dirty = False
+
+    def read(self) -> dict:
+        return self.data
+
+    def write(self, data: dict) -> None:
+        self.data = data
+        self.dirty = True
