@@ -1,0 +1,60 @@
+"""Every test runs against a tracker in its own temp dir, never the user's real data."""
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from alliance_cli.cli import app
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_DB", str(tmp_path / "tracker.json"))
+    # Even a code path that ignores ALLIANCE_DB must not reach the real data dir.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "80")
+    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "tracker.json"
+
+
+class Run:
+    """Invoke the CLI in-process, as `alliance ARGS...`, with stdout and stderr apart."""
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None, code: int = 0):
+        result = CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+        assert result.exit_code == code, (
+            f"alliance {' '.join(args)} exited {result.exit_code}, expected {code}\n"
+            f"stdout: {result.stdout}\nstderr: {result.stderr}")
+        return result
+
+
+@pytest.fixture
+def run() -> Run:
+    return Run()
+
+
+@pytest.fixture
+def seeded(run, db) -> Path:
+    """A tracker file created from the shipped brief."""
+    run("list")
+    assert db.exists()
+    return db
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "<missing>"
+
+
+def tree_state(directory: Path) -> dict[str, str]:
+    """Every file under a folder with its hash: to prove a refusal wrote nothing."""
+    return {str(p.relative_to(directory)): digest(p) for p in sorted(directory.rglob("*"))
+            if p.is_file() and not p.name.endswith(".lock") and os.access(p, os.R_OK)}
