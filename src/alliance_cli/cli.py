@@ -57,7 +57,7 @@ def open_tracker(ctx: typer.Context) -> Tracker:
     path, is_default = paths.resolve(ctx.find_root().obj)
     if is_default:
         paths.make_default_dir(path)
-    return Tracker(path)
+    return Tracker(path, lock_timeout=paths.lock_timeout())
 
 
 # --- output formats ---------------------------------------------------------

@@ -3,8 +3,12 @@
 import os
 from pathlib import Path
 
+from alliance_cli.errors import InputError
+
 DEFAULT_NAME = "tracker.json"
 ENV_VAR = "ALLIANCE_DB"
+LOCK_TIMEOUT_VAR = "ALLIANCE_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 10.0
 
 
 def default_path() -> Path:
@@ -23,3 +27,17 @@ def resolve(db: str | None) -> tuple[Path, bool]:
 
 def make_default_dir(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def lock_timeout() -> float:
+    """Seconds a writing command waits for another one to finish (ALLIANCE_LOCK_TIMEOUT)."""
+    raw = os.environ.get(LOCK_TIMEOUT_VAR)
+    if raw is None:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise InputError(f"{LOCK_TIMEOUT_VAR}={raw!r}: give a number of seconds from 0 to 3600")
+    return value
