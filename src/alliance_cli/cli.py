@@ -128,9 +128,10 @@ def list_(
     pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Only this pillar.")] = None,
     status: Annotated[str | None, typer.Option("--status", "-s", help="Only this status.")] = None,
     key: Annotated[bool, typer.Option("--key", help="Only the brief's key recommendations.")] = False,
-    search: Annotated[str | None, typer.Option("--search", help="Only those whose id, title or text contain TEXT.")] = None,
+    search: Annotated[str | None, typer.Option(
+        "--search", help="Only those whose id, title or text contain TEXT.")] = None,
     limit: Annotated[int | None, typer.Option(
-        "--limit", "-n", help=f"At most N rows (0: all). Default {TERMINAL_LIMIT} on a terminal, all otherwise.")] = None,
+        "--limit", "-n", help=f"At most N rows (0: all). Default {TERMINAL_LIMIT} on a terminal, else all.")] = None,
     *, fmt: str,
 ):
     """List recommendations with their current status."""

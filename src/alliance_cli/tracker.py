@@ -88,9 +88,9 @@ class State:
         raise InputError(self._unknown_id_message(rec_id))
 
     def _unknown_id_message(self, rec_id: str) -> str:
-        ids = [doc["id"] for doc in self.recs]
-        close = difflib.get_close_matches(rec_id.strip().upper(), [i.upper() for i in ids], n=3, cutoff=0.5)
-        names = [i for i in ids if i.upper() in close]
+        by_upper = {doc["id"].upper(): doc["id"] for doc in self.recs}
+        close = difflib.get_close_matches(rec_id.strip().upper(), list(by_upper), n=3, cutoff=0.5)
+        names = [by_upper[c] for c in close]  # closest first
         hint = f"did you mean {', '.join(names)}?" if names else "see `alliance list` for the ids"
         return f"unknown recommendation {rec_id!r}: {hint}"
 

@@ -1,0 +1,69 @@
+import json
+
+from alliance_cli.brief import load_brief, shipped_brief_path
+
+BRIEF = load_brief(shipped_brief_path())
+ALL_IDS = [r["id"] for r in BRIEF["recommendations"]]
+
+
+def tsv_rows(text):
+    lines = text.splitlines()
+    header = lines[0].split("\t")
+    return [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]]
+
+
+def test_first_use_creates_and_seeds_the_file(run, db):
+    assert not db.exists()
+    rows = tsv_rows(run("list").stdout)
+    assert [r["id"] for r in rows] == ALL_IDS
+    assert {r["status"] for r in rows} == {"not_assessed"}
+    assert db.exists()
+
+
+def test_piped_output_is_plain_tsv_without_truncation(run):
+    out = run("list").stdout
+    assert "\x1b" not in out and "│" not in out and "…" not in out
+    longest = max(BRIEF["recommendations"], key=lambda r: len(r["title"]))["title"]
+    assert longest in out
+    assert out.splitlines()[0] == "id\tpillar\tstatus\tkey\ttitle\tlast_updated"
+
+
+def test_json_is_a_stable_array(run):
+    rows = json.loads(run("list", "--json").stdout)
+    assert [r["id"] for r in rows] == ALL_IDS
+    assert set(rows[0]) == {"id", "pillar", "title", "status", "key", "last_updated", "due"}
+    assert json.loads(run("list", "--format", "json").stdout) == rows
+
+
+def test_filters(run):
+    run("update-status", "SEC-2", "in-progress", "--date", "2024-02-01")
+    by_pillar = tsv_rows(run("list", "--pillar", "econ").stdout)
+    assert by_pillar and {r["pillar"] for r in by_pillar} == {"ECON"}
+    by_status = tsv_rows(run("list", "--status", "In progress").stdout)
+    assert [r["id"] for r in by_status] == ["SEC-2"]
+    key = tsv_rows(run("list", "--key").stdout)
+    assert [r["id"] for r in key] == [r["id"] for r in BRIEF["recommendations"] if r["key"]]
+    found = tsv_rows(run("list", "--search", "minerals security").stdout)
+    assert [r["id"] for r in found] == ["ECON-3"]
+
+
+def test_table_on_request_shows_a_limit_footer(run):
+    result = run("list", "--format", "table", "--limit", "3")
+    assert "SEC-1" in result.stdout and "SEC-4" not in result.stdout
+    assert f"showing 3 of {len(ALL_IDS)}" in result.stderr
+
+
+def test_table_respects_no_color_and_width(run):
+    out = run("list", "--format", "table", "--limit", "0", env={"NO_COLOR": "1", "COLUMNS": "80"}).stdout
+    assert "\x1b[" not in out
+    from rich.cells import cell_len
+    assert all(cell_len(line) <= 80 for line in out.splitlines())
+    assert all(i in out for i in ALL_IDS)
+
+
+def test_unknown_filters_are_refused(run, seeded):
+    for args, needle in ((["--pillar", "NOPE"], "unknown pillar"), (["--status", "done"], "unknown status"),
+                         (["--format", "yaml"], "unknown format")):
+        result = run("list", *args, code=2)
+        assert needle in result.stderr and result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,24 @@
+import json
+
+import pytest
+
+from alliance_cli.errors import InputError
+from alliance_cli.statuses import NAMES, is_downgrade, parse_status
+
+
+def test_scale_is_ordered_and_defined(run):
+    rows = json.loads(run("statuses", "--json").stdout)
+    assert [r["status"] for r in rows] == ["not_assessed", "no_action", "in_progress", "partial",
+                                          "implemented", "stalled", "abandoned"]
+    assert all(r["definition"] for r in rows)
+    assert {r["status"]: r["score"] for r in rows if r["score"]} == {
+        "in_progress": 0.25, "partial": 0.5, "implemented": 1.0}
+    assert "Nobody has assessed it yet" in run("statuses").stdout
+
+
+def test_parse_and_downgrade():
+    assert [parse_status(n.upper().replace("_", " ")) for n in NAMES] == list(NAMES)
+    with pytest.raises(InputError):
+        parse_status("finished")
+    assert is_downgrade("implemented", "stalled") and is_downgrade("partial", "in_progress")
+    assert not is_downgrade("in_progress", "implemented") and not is_downgrade("no_action", "stalled")
