@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from alliance_cli import dates, paths, progress, render
+from alliance_cli import dates, journal, paths, progress, render
 from alliance_cli.errors import EXIT_USAGE, AllianceError, InputError
 from alliance_cli.statuses import parse_status
 from alliance_cli.tracker import Tracker
@@ -194,7 +194,7 @@ def update_status(
         "--date", "-d", help="When it happened (default today): 2024-01-11, 'Jan 11 2024'…")] = None,
 ):
     """Record a status change, with its date, a note and evidence."""
-    with open_tracker(ctx).write() as state:
+    with open_tracker(ctx).write(f"update-status {rec_id} {status}") as state:
         rec, event = state.update_status(rec_id, status, date=date, note=note, evidence=tuple(evidence or ()))
     typer.echo(f"{rec['id']}: {event['from']} -> {event['to']} (as of {event['date']})")
 
@@ -221,6 +221,54 @@ def report(
         render.report_table(data)
     else:
         render.report_plain(data)
+
+
+@app.command()
+@output_options
+def log(
+    ctx: typer.Context,
+    rec_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this recommendation.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only changes dated on or after DATE.")] = None,
+    *, fmt: str,
+):
+    """Status changes and undos, newest first."""
+    state = open_tracker(ctx).read()
+    wanted = state.get(rec_id)["id"] if rec_id else None
+    start = dates.parse_date(since, what="--since date").isoformat() if since else None
+    rows = journal.log_rows(state.recommendations(), state.journal, wanted, start)
+    if fmt == "json":
+        render.write_json(rows)
+    elif fmt == "table":
+        render.log_table(rows)
+    else:
+        render.log_tsv(rows)
+
+
+@app.command()
+def undo(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when stdin is not a terminal).")]
+    = False,
+):
+    """Revert everything the last writing command did (the undo itself is journaled)."""
+    tracker = open_tracker(ctx)
+    target = journal.undo_target(tracker.read().journal)
+    if target is None:
+        raise AllianceError("nothing to undo: no writing command is left in the journal")
+    typer.echo(f"will revert: {render.clean(target['command'])} (recorded {target['at']})")
+    for change in target["changes"]:
+        typer.echo(f"  {render.clean(journal.describe(change))}")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError("undo asks for confirmation: run it in a terminal, or pass --yes")
+        if not typer.confirm("Revert it?", default=False, err=True):
+            raise AllianceError("undo cancelled: nothing changed")
+    with tracker.write("undo") as state:
+        current = journal.undo_target(state.journal)
+        if current is None or current.doc_id != target.doc_id:
+            raise AllianceError("the tracker changed while you were deciding: run undo again")
+        state.revert(current)
+    typer.echo(f"undone: {render.clean(target['command'])}")
 
 
 def main() -> None:

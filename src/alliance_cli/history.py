@@ -22,8 +22,10 @@ def ordered(history: Iterable[dict], as_of: str | None = None) -> list[dict]:
 
 
 def latest(history: list[dict], as_of: str | None = None) -> dict | None:
-    candidates = history if as_of is None else [e for e in history if e["date"] <= as_of]
-    return max(candidates, key=order_key, default=None)
+    # The last of ``ordered`` rather than max(): on a full tie the sort is
+    # stable, so the event recorded later in the list wins in both.
+    events = ordered(history, as_of)
+    return events[-1] if events else None
 
 
 def status_at(history: list[dict], as_of: str | None = None) -> str:

@@ -187,6 +187,34 @@ def _event_text(event: dict):
                          status_text(event["to"]), (f"  recorded {event['recorded_at'][:19]}Z", "dim"))
 
 
+# --- log ------------------------------------------------------------------------
+
+LOG_COLUMNS = ("date", "id", "kind", "from", "to", "note", "evidence", "recorded_at", "event")
+
+
+def log_tsv(rows: list[dict]) -> None:
+    write_tsv(LOG_COLUMNS, ([row[c] for c in LOG_COLUMNS] for row in rows))
+
+
+def log_table(rows: list[dict]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for name in ("Date", "ID", "Change", "Note and evidence"):
+        table.add_column(name, no_wrap=name != "Note and evidence")
+    for row in rows:
+        change = Text.assemble(status_text(row["from"]), " → ", status_text(row["to"]))
+        if row["kind"] == "undo":
+            change = Text.assemble(("undone ", "bold red"), change)
+        detail = user_text(row["note"])
+        for url in row["evidence"]:
+            detail.append("\n")
+            detail.append_text(user_text(url, "dim"))
+        table.add_row(row["date"], user_text(row["id"]), change, detail)
+    make_console().print(table)
+
+
 # --- statuses ---------------------------------------------------------------
 
 def statuses_table() -> None:

@@ -16,13 +16,12 @@ from urllib.parse import urlsplit
 
 from tinydb import TinyDB
 
-from alliance_cli import dates, history, store
+from alliance_cli import dates, history, journal, migrations, store
 from alliance_cli.brief import load_brief, shipped_brief_path
 from alliance_cli.errors import InputError, StoreError
+from alliance_cli.migrations import META, RECS, SCHEMA
 from alliance_cli.statuses import parse_status
 
-SCHEMA = 1
-META, RECS = "meta", "recommendations"
 REC_KEYS = ("id", "pillar", "title", "text", "section", "key", "actors", "initiatives", "sources", "due")
 
 
@@ -32,12 +31,14 @@ def new_event_id() -> str:
 
 
 def seed_tables(brief: dict, now: str) -> dict:
+    # SCHEMA: a new file starts at the current version, with no migration to record.
     """The file's content for a new tracker of ``brief`` (a validated brief file)."""
     recs = [{**{k: r[k] for k in REC_KEYS if k in r}, "history": []} for r in brief["recommendations"]]
     return {
         META: {"1": {"schema": SCHEMA, "brief": brief["brief"], "pillars": brief["pillars"],
                      "created_at": now}},
         RECS: {str(i): rec for i, rec in enumerate(recs, start=1)},
+        migrations.JOURNAL: {},
     }
 
 
@@ -46,20 +47,14 @@ class State:
 
     def __init__(self, data: dict, path: Path):
         self.path = path
+        self._meta = migrations.meta_doc(data, path)
         self.storage = store.FileStorage(data)
         self.db = TinyDB(storage=lambda: self.storage)
         self.recs = self.db.table(RECS)
-        self._meta = self._read_meta()
-
-    def _read_meta(self) -> dict:
-        docs = self.db.table(META).all()
-        if len(docs) != 1 or not isinstance(docs[0].get("schema"), int):
-            raise StoreError(f"{self.path} is JSON but not an alliance tracker (no schema version): "
-                             "point --db or ALLIANCE_DB at a tracker file")
-        if docs[0]["schema"] > SCHEMA:
-            raise StoreError(f"{self.path} was written by a newer alliance (schema "
-                             f"{docs[0]['schema']}, this one reads up to {SCHEMA}): upgrade alliance")
-        return docs[0]
+        self.journal = self.db.table(migrations.JOURNAL)
+        # What this command changed, as reversible operations for the journal.
+        self.changes: list[dict] = []
+        self.journal_extra: dict = {}
 
     @property
     def brief(self) -> dict:
@@ -99,6 +94,7 @@ class State:
         """Append a status change; returns (recommendation after, the new event)."""
         rec = self.get(rec_id)
         new = parse_status(status)
+        check_text(note, "note")
         when = dates.parse_date(date) if date else dates.today()
         urls = [check_evidence_url(u) for u in evidence]
         event = {
@@ -113,10 +109,54 @@ class State:
         # A new list, never an append: TinyDB's documents share nested lists
         # with the stored data.
         self.recs.update({"history": [*rec["history"], event]}, doc_ids=[rec.doc_id])
+        self.changes.append({"op": "add_event", "rec": rec["id"], "event": event["id"]})
         return self.recs.get(doc_id=rec.doc_id), event
 
 
+    # --- undo ---------------------------------------------------------------
+
+    def find_doc(self, rec_id: str):
+        for doc in self.recs:
+            if doc["id"] == rec_id:
+                return doc
+        raise StoreError(f"cannot undo: recommendation {rec_id} is no longer in {self.path} "
+                         "(was the file edited by hand?)")
+
+    def revert(self, entry) -> None:
+        """Reverse a journal entry's operations, newest first, recording what was removed."""
+        self.journal_extra = {"undoes": entry.doc_id, "undid": entry["command"]}
+        for change in reversed(entry["changes"]):
+            self.changes.append(getattr(self, "_revert_" + change["op"])(change))
+
+    def _revert_add_event(self, change: dict) -> dict:
+        doc = self.find_doc(change["rec"])
+        kept = [e for e in doc["history"] if e["id"] != change["event"]]
+        removed = [e for e in doc["history"] if e["id"] == change["event"]]
+        self.recs.update({"history": kept}, doc_ids=[doc.doc_id])
+        return {"op": "remove_event", "rec": change["rec"], "event": removed[0] if removed else None}
+
+    def _revert_add_rec(self, change: dict) -> dict:
+        doc = self.find_doc(change["rec"])
+        self.recs.remove(doc_ids=[doc.doc_id])
+        return {"op": "remove_rec", "rec": change["rec"], "content": dict(doc)}
+
+    def _revert_set_fields(self, change: dict) -> dict:
+        doc = self.find_doc(change["rec"])
+        self.recs.update(change["before"], doc_ids=[doc.doc_id])
+        return {"op": "set_fields", "rec": change["rec"], "before": change["after"], "after": change["before"]}
+
+
+def check_text(value: str, what: str) -> str:
+    """Text must be storable as UTF-8: a lone surrogate (from invalid bytes) is refused."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{what} is not valid UTF-8 text") from None
+    return value
+
+
 def check_evidence_url(url: str) -> str:
+    check_text(url, "evidence URL")
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise InputError(f"evidence must be an http(s) URL, not {url!r}")
@@ -134,21 +174,31 @@ class Tracker:
     def read(self) -> State:
         """A read-only view; a missing file is created from the brief first."""
         if not self.path.exists() and not self.path.is_symlink():
-            with self.write():
+            with self.write("init"):
                 pass
-        return State(store.load_file(self.path), self.path)
+        data = store.load_file(self.path)
+        migrations.upgrade(data, self.path, now=_now(), keep_backup=False)  # in memory only
+        return State(data, self.path)
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[State]:
+    def write(self, command: str = "library") -> Iterator[State]:
+        """Lock, load, let the caller change the state, journal ``command`` and save once."""
         store.ensure_parent(self.path)
         with store.write_lock(self.path, self.lock_timeout):
             created = not self.path.exists()
             data = self._seed_data() if created else store.load_file(self.path)
+            upgraded = migrations.upgrade(data, self.path, now=_now(), keep_backup=True)
             state = State(data, self.path)
             yield state
-            if created or state.storage.dirty:
+            if state.changes:
+                journal.record(state.journal, command, state.changes, _now(), state.journal_extra)
+            if created or upgraded or state.storage.dirty:
                 store.save_file(self.path, state.storage.data)
 
     def _seed_data(self) -> dict[str, Any]:
         brief = load_brief(self.seed or shipped_brief_path())
-        return seed_tables(brief, dates.timestamp(dates.utc_now()))
+        return seed_tables(brief, _now())
+
+
+def _now() -> str:
+    return dates.timestamp(dates.utc_now())

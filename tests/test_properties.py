@@ -1,0 +1,64 @@
+"""Properties of the core, for any sequence of valid updates."""
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alliance_cli import store
+from alliance_cli.brief import load_brief, shipped_brief_path
+from alliance_cli.history import status_at
+from alliance_cli.statuses import NAMES
+from alliance_cli.tracker import State, seed_tables
+
+BRIEF = load_brief(shipped_brief_path())
+IDS = [r["id"] for r in BRIEF["recommendations"]]
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+
+updates = st.lists(st.tuples(
+    st.sampled_from(IDS),
+    st.sampled_from(NAMES),
+    st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date.today()),
+    TEXT,
+    st.lists(st.from_regex(r"https://[a-z]{1,10}\.example/[a-z0-9]{0,8}", fullmatch=True), max_size=2),
+), max_size=25)
+
+
+def fresh_state() -> State:
+    return State(seed_tables(BRIEF, "2024-01-01T00:00:00.000000Z"), Path("memory.json"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(updates)
+def test_any_sequence_of_updates_keeps_the_invariants(steps):
+    state = fresh_state()
+    expected: dict[str, list[tuple[str, int, str]]] = {}
+    for seq, (rec_id, status, day, note, urls) in enumerate(steps):
+        before = sum(len(r["history"]) for r in state.recommendations())
+        state.update_status(rec_id.lower(), status.upper(), date=day.isoformat(), note=note, evidence=tuple(urls))
+        after = sum(len(r["history"]) for r in state.recommendations())
+        assert after == before + 1  # each update adds exactly one event
+        expected.setdefault(rec_id, []).append((day.isoformat(), seq, status))
+    for rec in state.recommendations():
+        # An independent model: the status of the latest event by date, then by order of recording.
+        want = max(expected[rec["id"]])[2] if rec["id"] in expected else "not_assessed"
+        assert status_at(rec["history"]) == want
+    assert len(state.changes) == len(steps)  # and each is journaled
+
+
+@settings(max_examples=40, deadline=None)
+@given(updates)
+def test_saving_and_loading_gives_the_same_state_and_bytes(steps):
+    state = fresh_state()
+    for rec_id, status, day, note, urls in steps:
+        state.update_status(rec_id, status, date=day.isoformat(), note=note, evidence=tuple(urls))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "t.json"
+        store.save_file(path, state.storage.data)
+        first = path.read_bytes()
+        loaded = store.load_file(path)
+        assert loaded == state.storage.data
+        store.save_file(path, loaded)
+        assert path.read_bytes() == first
