@@ -8,15 +8,17 @@ one decorator (``output_options``).
 import functools
 import inspect
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
 
-from alliance_cli import dates, journal, paths, progress, render
+from alliance_cli import dates, exchange, journal, paths, progress, render
+from alliance_cli.brief import validate_brief
 from alliance_cli.errors import EXIT_USAGE, AllianceError, InputError
 from alliance_cli.statuses import parse_status
-from alliance_cli.tracker import Tracker
+from alliance_cli.tracker import Tracker, check_text, seed_tables
 
 TERMINAL_LIMIT = 50
 
@@ -204,9 +206,18 @@ def update_status(
 def report(
     ctx: typer.Context,
     pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Only this pillar.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Every status as it stood at the end of DATE (default today).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Add what changed from DATE on: upgrades, downgrades, new evidence.")] = None,
+    compare: Annotated[str | None, typer.Option(
+        "--compare", help="Add progress then (at DATE) and now per pillar, and what lost 'implemented'.")] = None,
     *, fmt: str,
 ):
     """Progress per pillar, key recommendations, recent changes and what needs attention."""
+    end = dates.parse_date(as_of, what="--as-of date") if as_of else dates.today()
+    start = _date_before(since, end, "--since") if since else None
+    then = _date_before(compare, end, "--compare") if compare else None
     state = open_tracker(ctx).read()
     recs = state.recommendations()
     pillars = state.pillars
@@ -214,7 +225,7 @@ def report(
         wanted = state.pillar_id(pillar)
         recs = [r for r in recs if r["pillar"] == wanted]
         pillars = [p for p in pillars if p["id"] == wanted]
-    data = progress.build_report(state.brief, pillars, recs, dates.today())
+    data = progress.build_report(state.brief, pillars, recs, end, since=start, compare=then)
     if fmt == "json":
         render.write_json(data)
     elif fmt == "table":
@@ -269,6 +280,160 @@ def undo(
             raise AllianceError("the tracker changed while you were deciding: run undo again")
         state.revert(current)
     typer.echo(f"undone: {render.clean(target['command'])}")
+
+
+def _date_before(text: str, end, option: str):
+    day = dates.parse_date(text, what=f"{option} date")
+    if day > end:
+        raise InputError(f"{option} date {day.isoformat()} is after the as-of date {end.isoformat()}")
+    return day
+
+
+# --- whole trackers ---------------------------------------------------------
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    brief_file: Annotated[Path, typer.Option("--from", metavar="BRIEF.json", help="A brief file (or an export).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing tracker (kept aside).")] = False,
+):
+    """Start a tracker from a brief file (see the README for the format)."""
+    data = exchange.load_json(_read_input(str(brief_file)), str(brief_file))
+    now = dates.timestamp(dates.utc_now())
+    if exchange.has_histories(data):
+        exchange.validate_export(data, str(brief_file))
+        tables = exchange.seed_from_export(data, now)
+    else:
+        validate_brief(data, str(brief_file))
+        tables = seed_tables(data, now)
+    tracker = open_tracker(ctx)
+    kept = tracker.replace(tables, force=force)
+    if kept:
+        typer.echo(f"previous tracker kept as {kept}", err=True)
+    count = len(data["recommendations"])
+    typer.echo(f"started {tracker.path}: {render.clean(data['brief']['title'])} ({count} recommendations)")
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically).")] = None,
+):
+    """Write the whole tracker: the brief, statuses and full histories (JSON)."""
+    from alliance_cli import store
+
+    state = open_tracker(ctx).read()
+    payload = store.dumps(exchange.export_data(state, dates.export_time()))
+    write_output(payload, output)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="FILE|-", help="An export file, or - for stdin.")],
+):
+    """Merge an export into this tracker: by recommendation id and by event id."""
+    name = "<stdin>" if source == "-" else source
+    data = exchange.load_json(_read_input(source), name)
+    exchange.validate_export(data, name)
+    tracker = open_tracker(ctx)
+    if not tracker.path.exists():
+        tracker.replace(exchange.seed_from_export(data, dates.timestamp(dates.utc_now())), force=False)
+        typer.echo(f"started {tracker.path} from {name}: {len(data['recommendations'])} recommendations")
+        return
+    with tracker.write(f"import {name}") as state:
+        if data["brief"]["id"] != state.brief["id"]:
+            raise InputError(f"{name} is an export of brief {data['brief']['id']!r}, this tracker holds "
+                             f"{state.brief['id']!r}: use `alliance --db OTHER.json import` or `init --from`")
+        counts = exchange.merge(state, data)
+    typer.echo("merged {name}: {added} added, {updated} updated, {events} new events, {pillars} new pillars"
+               .format(name=name, **counts))
+
+
+def _read_input(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror}") from None
+
+
+def write_output(payload: bytes, output: Path | None) -> None:
+    """To stdout, or atomically to a file (a reader never sees half of it)."""
+    from alliance_cli import store
+
+    if output is None:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+        return
+    if not output.parent.is_dir():
+        raise InputError(f"cannot write {output}: the directory {output.parent} does not exist")
+    try:
+        store.write_atomic(output, payload)
+    except OSError as exc:
+        raise AllianceError(f"cannot write {output}: {exc.strerror}") from None
+    typer.echo(f"wrote {output}", err=True)
+
+
+# --- adding and editing recommendations --------------------------------------
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    pillar: Annotated[str, typer.Option("--pillar", "-p", help="Its pillar.")],
+    title: Annotated[str, typer.Option("--title", "-t", help="A short title (at most 70 characters).")],
+    text: Annotated[str | None, typer.Option("--text", help="The recommendation in full.")] = None,
+    rec_id: Annotated[str | None, typer.Option("--id", help="Its id (default: next free PILLAR-N).")] = None,
+    section: Annotated[str, typer.Option("--section", help="Where in the brief it comes from.")] = "",
+    key: Annotated[bool, typer.Option("--key", help="One of the brief's key recommendations.")] = False,
+    due: Annotated[str | None, typer.Option("--due", help="Date by which it should be implemented.")] = None,
+    actor: Annotated[list[str] | None, typer.Option("--actor", help="Who must act; repeat.")] = None,
+    initiative: Annotated[list[str] | None, typer.Option("--initiative", help="A named mechanism; repeat.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="A supporting http(s) URL; repeat.")] = None,
+):
+    """Add a recommendation to the tracker."""
+    with open_tracker(ctx).write("add") as state:
+        wanted = state.pillar_id(pillar)
+        fields = {"id": rec_id or state.next_id(wanted), "pillar": wanted, "title": title,
+                  "text": text if text is not None else title, "section": section, "key": key,
+                  "actors": actor or [], "initiatives": initiative or [], "sources": source or []}
+        if due:
+            fields["due"] = dates.parse_date(due, allow_future=True, what="--due date").isoformat()
+        for value in (title, fields["text"], section, *fields["actors"], *fields["initiatives"]):
+            check_text(value, "text")
+        doc = state.add_recommendation(fields)
+    typer.echo(f"added {doc['id']}: {render.clean(doc['title'])}")
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    rec_id: Annotated[str, typer.Argument(metavar="ID")],
+    title: Annotated[str | None, typer.Option("--title", "-t")] = None,
+    text: Annotated[str | None, typer.Option("--text")] = None,
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p")] = None,
+    section: Annotated[str | None, typer.Option("--section")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="A date, or 'none' to clear it.")] = None,
+    key: Annotated[bool | None, typer.Option("--key/--no-key")] = None,
+):
+    """Change a recommendation's title, text, pillar, section, due date or key flag."""
+    with open_tracker(ctx).write(f"edit {rec_id}") as state:
+        fields = {name: value for name, value in
+                  (("title", title), ("text", text), ("section", section), ("key", key)) if value is not None}
+        for value in fields.values():
+            if isinstance(value, str):
+                check_text(value, "text")
+        if pillar is not None:
+            fields["pillar"] = state.pillar_id(pillar)
+        if due is not None:
+            fields["due"] = None if due.strip().lower() == "none" else dates.parse_date(
+                due, allow_future=True, what="--due date").isoformat()
+        if not fields:
+            raise InputError("nothing to change: give --title, --text, --pillar, --section, --due or --key")
+        rec = state.get(rec_id)
+        changed = state.edit_recommendation(rec["id"], fields)
+    typer.echo(f"{'edited' if changed else 'unchanged'}: {rec['id']}")
 
 
 def main() -> None:

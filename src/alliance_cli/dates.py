@@ -16,6 +16,16 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def export_time() -> str:
+    """When an export was made; SOURCE_DATE_EPOCH pins it, for reproducible exports."""
+    import os
+
+    pinned = os.environ.get("SOURCE_DATE_EPOCH")
+    if pinned and pinned.strip().isdigit():
+        return timestamp(dt.datetime.fromtimestamp(int(pinned), dt.UTC))
+    return timestamp(utc_now())
+
+
 def today() -> dt.date:
     return dt.date.today()
 

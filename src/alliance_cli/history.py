@@ -3,7 +3,9 @@
 An event records when a change happened (``date``, given by the user) and when
 it was recorded (``recorded_at``). The status in force is that of the latest
 event by ``date``, ties broken by ``recorded_at``: a back-dated event falls
-into its right place without any event being rewritten.
+into its right place without any event being rewritten. The event id breaks a
+full tie, so the order is total: histories are stored in it, and two copies of
+a tracker merged in either order give the same file.
 """
 
 from collections.abc import Iterable
@@ -11,8 +13,8 @@ from collections.abc import Iterable
 from alliance_cli.statuses import DEFAULT, is_downgrade
 
 
-def order_key(event: dict) -> tuple[str, str]:
-    return (event["date"], event["recorded_at"])
+def order_key(event: dict) -> tuple[str, str, str]:
+    return (event["date"], event["recorded_at"], event["id"])
 
 
 def ordered(history: Iterable[dict], as_of: str | None = None) -> list[dict]:
@@ -22,10 +24,8 @@ def ordered(history: Iterable[dict], as_of: str | None = None) -> list[dict]:
 
 
 def latest(history: list[dict], as_of: str | None = None) -> dict | None:
-    # The last of ``ordered`` rather than max(): on a full tie the sort is
-    # stable, so the event recorded later in the list wins in both.
-    events = ordered(history, as_of)
-    return events[-1] if events else None
+    events = history if as_of is None else [e for e in history if e["date"] <= as_of]
+    return max(events, key=order_key, default=None)
 
 
 def status_at(history: list[dict], as_of: str | None = None) -> str:

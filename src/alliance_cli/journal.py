@@ -37,6 +37,8 @@ def describe(change: dict) -> str:
         return f"remove recommendation {rec}"
     if op == "set_fields":
         return f"restore {', '.join(sorted(change['before']))} of {rec}"
+    if op == "set_meta":
+        return f"restore the tracker's {', '.join(sorted(change['before']))}"
     return f"{op} {rec}"
 
 
@@ -46,7 +48,7 @@ def log_rows(recs: list[dict], table: Table, rec_id: str | None = None, since: s
     rows = [_event_row(r, e) for r in recs for e in r["history"]]
     for entry in entries(table):
         if "undoes" in entry:
-            rows.extend(_undo_row(entry, change, titles) for change in entry["changes"])
+            rows.extend(_undo_row(entry, change, titles) for change in entry["changes"] if "rec" in change)
     rows = [r for r in rows if (rec_id is None or r["id"] == rec_id) and (since is None or r["date"] >= since)]
     rows.sort(key=lambda r: (r["date"], r["recorded_at"]), reverse=True)
     return rows

@@ -42,23 +42,32 @@ def rec_row(rec: dict, as_of: str) -> dict:
     }
 
 
-def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.date) -> dict:
-    day = as_of.isoformat()
-    rows = [rec_row(r, day) for r in recs]
-    by_pillar = {p["id"]: [] for p in pillars}
-    for row in rows:
-        by_pillar.setdefault(row["pillar"], []).append(row["status"])
-    return {
+def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.date,
+                 since: dt.date | None = None, compare: dt.date | None = None) -> dict:
+    rows = [rec_row(r, as_of.isoformat()) for r in recs]
+    report = {
         "brief": brief,
-        "as_of": day,
+        "as_of": as_of.isoformat(),
         "rule": SCORE_RULE,
         "overall": summarize([row["status"] for row in rows]),
-        "pillars": [{"id": p["id"], "name": p["name"], **summarize(by_pillar[p["id"]])}
-                    for p in pillars if by_pillar[p["id"]]],
+        "pillars": pillar_summaries(pillars, rows),
         "key": [_brief_row(row) for row in rows if row["key"]],
         "recent": recent_changes(recs, as_of),
         "attention": needs_attention(recs, as_of),
     }
+    if since is not None:
+        report["changes_since"] = changes_since(recs, since, as_of)
+    if compare is not None:
+        report["compare"] = comparison(pillars, recs, compare, as_of)
+    return report
+
+
+def pillar_summaries(pillars: list[dict], rows: list[dict]) -> list[dict]:
+    by_pillar: dict[str, list[str]] = {p["id"]: [] for p in pillars}
+    for row in rows:
+        by_pillar.setdefault(row["pillar"], []).append(row["status"])
+    return [{"id": p["id"], "name": p["name"], **summarize(by_pillar[p["id"]])}
+            for p in pillars if by_pillar[p["id"]]]
 
 
 def _brief_row(row: dict) -> dict:
@@ -66,14 +75,53 @@ def _brief_row(row: dict) -> dict:
 
 
 def recent_changes(recs: list[dict], as_of: dt.date, days: int = RECENT_DAYS) -> list[dict]:
-    since = (as_of - dt.timedelta(days=days)).isoformat()
-    changes = []
-    for rec in recs:
-        for before, event in history.transitions(rec["history"], as_of.isoformat()):
-            if event["date"] > since:
-                changes.append(_change(rec, before, event))
-    changes.sort(key=lambda c: (c["date"], c["recorded_at"]), reverse=True)
+    return changes_between(recs, as_of - dt.timedelta(days=days - 1), as_of)
+
+
+def changes_between(recs: list[dict], start: dt.date, end: dt.date) -> list[dict]:
+    """Every status change dated from ``start`` to ``end`` inclusive, newest first."""
+    first, last = start.isoformat(), end.isoformat()
+    changes = [_change(rec, before, event)
+               for rec in recs
+               for before, event in history.transitions(rec["history"], last)
+               if event["date"] >= first]
+    changes.sort(key=lambda c: (c["date"], c["recorded_at"], c["event"]), reverse=True)
     return changes
+
+
+def changes_since(recs: list[dict], since: dt.date, as_of: dt.date) -> dict:
+    """What moved from ``since`` (inclusive) to the as-of date: up, down, and new evidence."""
+    changes = changes_between(recs, since, as_of)
+    return {
+        "since": since.isoformat(),
+        "upgrades": [c for c in changes if score(c["to"]) > score(c["from"])],
+        "downgrades": [c for c in changes if c["downgrade"]],
+        "other": [c for c in changes if score(c["to"]) == score(c["from"])],
+        "new_evidence": [c for c in changes if c["evidence"]],
+    }
+
+
+def comparison(pillars: list[dict], recs: list[dict], then: dt.date, now: dt.date) -> dict:
+    """Progress per pillar at two dates, and what lost `implemented` between them."""
+    rows_then = [rec_row(r, then.isoformat()) for r in recs]
+    rows_now = [rec_row(r, now.isoformat()) for r in recs]
+    before = {p["id"]: p for p in pillar_summaries(pillars, rows_then)}
+    after = pillar_summaries(pillars, rows_now)
+    return {
+        "then": then.isoformat(),
+        "now": now.isoformat(),
+        "overall": _delta(summarize([r["status"] for r in rows_then]), summarize([r["status"] for r in rows_now])),
+        "pillars": [{"id": p["id"], "name": p["name"], **_delta(before[p["id"]], p)} for p in after],
+        "lost_implemented": [
+            {"id": old["id"], "title": old["title"], "status_then": old["status"], "status_now": new["status"]}
+            for old, new in zip(rows_then, rows_now, strict=True)
+            if old["status"] == "implemented" and new["status"] != "implemented"],
+    }
+
+
+def _delta(then: dict, now: dict) -> dict:
+    return {"then": then["progress"], "now": now["progress"], "change": round(now["progress"] - then["progress"], 4),
+            "implemented_then": then["implemented"], "implemented_now": now["implemented"]}
 
 
 def _change(rec: dict, before: str, event: dict) -> dict:
@@ -86,23 +134,31 @@ def _change(rec: dict, before: str, event: dict) -> dict:
 
 
 def needs_attention(recs: list[dict], as_of: dt.date) -> list[dict]:
-    """Stalled, downgraded (its latest change lowered its score), or stale."""
-    day = as_of.isoformat()
-    stale_before = (as_of - dt.timedelta(days=STALE_DAYS)).isoformat()
+    """Stalled, downgraded (its latest change lowered its score), stale, or overdue."""
     flagged = []
     for rec in recs:
-        steps = history.transitions(rec["history"], day)
-        if not steps:
-            continue
-        before, last = steps[-1]
-        reasons = []
-        if last["to"] == "stalled":
-            reasons.append("stalled")
-        if score(last["to"]) < score(before):
-            reasons.append(f"downgraded from {before} on {last['date']}")
-        if last["to"] in OPEN_STATUSES and last["date"] < stale_before:
-            reasons.append(f"not updated for {(as_of - dt.date.fromisoformat(last['date'])).days} days")
+        steps = history.transitions(rec["history"], as_of.isoformat())
+        before, last = steps[-1] if steps else ("not_assessed", None)
+        status = last["to"] if last else "not_assessed"
+        reasons = _attention_reasons(rec, before, last, as_of)
         if reasons:
-            flagged.append({"id": rec["id"], "title": rec["title"], "status": last["to"],
-                            "last_updated": last["date"], "reasons": reasons})
+            flagged.append({"id": rec["id"], "title": rec["title"], "status": status,
+                            "last_updated": last["date"] if last else None, "reasons": reasons})
     return flagged
+
+
+def _attention_reasons(rec: dict, before: str, last: dict | None, as_of: dt.date) -> list[str]:
+    reasons = []
+    status = last["to"] if last else "not_assessed"
+    if status == "stalled":
+        reasons.append("stalled")
+    if last and score(status) < score(before):
+        reasons.append(f"downgraded from {before} on {last['date']}")
+    if last and status in OPEN_STATUSES:
+        idle = (as_of - dt.date.fromisoformat(last["date"])).days
+        if idle > STALE_DAYS:
+            reasons.append(f"not updated for {idle} days")
+    due = rec.get("due")
+    if due and due < as_of.isoformat() and status != "implemented":
+        reasons.append(f"overdue (due {due})")
+    return reasons

@@ -63,7 +63,10 @@ def load_file(path: Path) -> dict:
 
 def save_file(path: Path, data: dict) -> None:
     """Replace ``path`` with ``data`` so that a reader or a kill never sees half a file."""
-    payload = dumps(data)  # serialise first: a failure here leaves nothing behind
+    write_atomic(path, dumps(data), keep_backup=True)  # serialise first: a failure leaves nothing
+
+
+def write_atomic(path: Path, payload: bytes, *, keep_backup: bool = False) -> None:
     directory = path.parent
     _clean_stale_temps(directory)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".json", dir=directory)
@@ -72,7 +75,8 @@ def save_file(path: Path, data: dict) -> None:
             out.write(payload)
             out.flush()
             os.fsync(out.fileno())
-        _keep_backup(path)
+        if keep_backup:
+            _keep_backup(path)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

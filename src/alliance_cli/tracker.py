@@ -8,6 +8,8 @@ something changed and only if the block raised nothing.
 
 import contextlib
 import difflib
+import os
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,10 +110,76 @@ class State:
         }
         # A new list, never an append: TinyDB's documents share nested lists
         # with the stored data.
-        self.recs.update({"history": [*rec["history"], event]}, doc_ids=[rec.doc_id])
+        self.recs.update({"history": history.ordered([*rec["history"], event])}, doc_ids=[rec.doc_id])
         self.changes.append({"op": "add_event", "rec": rec["id"], "event": event["id"]})
         return self.recs.get(doc_id=rec.doc_id), event
 
+
+    # --- recommendations and pillars ------------------------------------------
+
+    def add_recommendation(self, fields: dict, events: list[dict] = ()) -> dict:
+        from alliance_cli.brief import check_recommendation
+
+        if any(doc["id"].upper() == fields["id"].upper() for doc in self.recs):
+            raise InputError(f"recommendation {fields['id']!r} already exists: use `alliance edit`")
+        check_recommendation(fields, {p["id"] for p in self.pillars}, "recommendation", fields["id"])
+        doc = {**{k: fields[k] for k in REC_KEYS if k in fields}, "history": list(events)}
+        self.recs.insert(doc)
+        self.changes.append({"op": "add_rec", "rec": doc["id"]})
+        return doc
+
+    def next_id(self, pillar: str) -> str:
+        numbers = [int(m.group(1)) for doc in self.recs
+                   if (m := re.fullmatch(re.escape(pillar) + r"-(\d+)", doc["id"], re.IGNORECASE))]
+        return f"{pillar}-{max(numbers, default=0) + 1}"
+
+    def edit_recommendation(self, rec_id: str, fields: dict) -> bool:
+        """Change fields (a value of None removes an optional one); False if nothing changed."""
+        from alliance_cli.brief import check_recommendation
+
+        doc = self.get(rec_id)
+        changed = {k: v for k, v in fields.items() if k != "id" and doc.get(k) != v}
+        if not changed:
+            return False
+        merged = {k: v for k, v in {**doc, **changed}.items() if v is not None and k != "history"}
+        check_recommendation(merged, {p["id"] for p in self.pillars}, "recommendation", doc["id"])
+        before = {k: doc.get(k) for k in changed}
+        self._set_fields(doc.doc_id, changed)
+        self.changes.append({"op": "set_fields", "rec": doc["id"], "before": before, "after": changed})
+        return True
+
+    def _set_fields(self, doc_id: int, fields: dict) -> None:
+        def apply(doc):
+            for key, value in fields.items():
+                if value is None:
+                    doc.pop(key, None)
+                else:
+                    doc[key] = value
+
+        self.recs.update(apply, doc_ids=[doc_id])
+
+    def add_events(self, rec_id: str, events: list[dict]) -> int:
+        """Merge events by id: never duplicated, never dropped."""
+        doc = self.get(rec_id)
+        known = {e["id"] for e in doc["history"]}
+        new = [e for e in events if e["id"] not in known]
+        if new:
+            self.recs.update({"history": history.ordered([*doc["history"], *new])}, doc_ids=[doc.doc_id])
+            self.changes.extend({"op": "add_event", "rec": doc["id"], "event": e["id"]} for e in new)
+        return len(new)
+
+    def add_pillars(self, pillars: list[dict]) -> int:
+        known = {p["id"] for p in self.pillars}
+        new = [p for p in pillars if p["id"] not in known]
+        if new:
+            self._set_meta({"pillars": [*self.pillars, *new]})
+        return len(new)
+
+    def _set_meta(self, fields: dict) -> None:
+        before = {k: self._meta[k] for k in fields}
+        self.db.table(META).update(fields)
+        self._meta = migrations.meta_doc(self.storage.data, self.path)
+        self.changes.append({"op": "set_meta", "before": before, "after": fields})
 
     # --- undo ---------------------------------------------------------------
 
@@ -142,8 +210,13 @@ class State:
 
     def _revert_set_fields(self, change: dict) -> dict:
         doc = self.find_doc(change["rec"])
-        self.recs.update(change["before"], doc_ids=[doc.doc_id])
+        self._set_fields(doc.doc_id, change["before"])
         return {"op": "set_fields", "rec": change["rec"], "before": change["after"], "after": change["before"]}
+
+    def _revert_set_meta(self, change: dict) -> dict:
+        self.db.table(META).update(change["before"])
+        self._meta = migrations.meta_doc(self.storage.data, self.path)
+        return {"op": "set_meta", "before": change["after"], "after": change["before"]}
 
 
 def check_text(value: str, what: str) -> str:
@@ -194,6 +267,20 @@ class Tracker:
                 journal.record(state.journal, command, state.changes, _now(), state.journal_extra)
             if created or upgraded or state.storage.dirty:
                 store.save_file(self.path, state.storage.data)
+
+    def replace(self, tables: dict, *, force: bool) -> Path | None:
+        """Start this tracker afresh from ``tables``; the old file is kept aside, never lost."""
+        store.ensure_parent(self.path)
+        with store.write_lock(self.path, self.lock_timeout):
+            kept = None
+            if self.path.exists():
+                if not force:
+                    raise InputError(f"{self.path} already holds a tracker: pass --force to replace it "
+                                     "(the old file is kept beside it)")
+                kept = self.path.with_name(f"{self.path.name}.replaced-{_now().replace(':', '')}")
+                os.link(self.path, kept)
+            store.save_file(self.path, tables)
+            return kept
 
     def _seed_data(self) -> dict[str, Any]:
         brief = load_brief(self.seed or shipped_brief_path())
