@@ -1,9 +1,8 @@
 import datetime as dt
 
-from scenario import AS_OF, build, record
-
 from alliance_cli import progress
 from alliance_cli.timeline import month_ends, monthly_progress
+from scenario import AS_OF, build, record
 
 PILLARS = [{"id": "A", "name": "Alpha"}, {"id": "B", "name": "Beta"}, {"id": "C", "name": "Empty"}]
 
