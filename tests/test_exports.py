@@ -179,7 +179,7 @@ def test_every_export_states_brief_as_of_export_time_and_filters(run, db, name):
 
 def test_no_filters_says_none():
     assert exports.filters_text({"pillar": None, "key": False}) == "none"
-    assert exports.filters_text({"pillar": "SEC", "key": True}) == "pillar=SEC; key=true"
+    assert exports.filters_text({"pillar": "SEC", "key": True, "limit": 0}) == "pillar=SEC; key=true; limit=0"
 
 
 @pytest.mark.parametrize("name", [n for n in EXPORTS if n.endswith("_csv")])

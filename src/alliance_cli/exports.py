@@ -57,7 +57,9 @@ class Section(NamedTuple):
 # --- metadata ---------------------------------------------------------------
 
 def filters_text(filters: dict) -> str:
-    used = [f"{name}={cell_text(value)}" for name, value in filters.items() if value not in (None, False, "")]
+    # Identity, not equality: a filter set to 0 is a filter (0 == False).
+    used = [f"{name}={cell_text(value)}" for name, value in filters.items()
+            if value is not None and value is not False and value != ""]
     return "; ".join(used) or "none"
 
 
