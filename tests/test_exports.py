@@ -7,11 +7,12 @@ from markdown_it import MarkdownIt
 
 from alliance_cli import exports
 from alliance_cli.exports import csv_text, markdown_table, read_csv_rows
+from alliance_cli.render import clean
 from alliance_cli.statuses import NAMES
 from scenario import META, SCRIPT_NOTE, build, record
 
 PREAMBLE = [("brief", "B"), ("as_of", "2024-06-30")]
-ORDINARY = ["a, b", 'say "hi"', "two\nlines", "crlf\r\nline", "lone\rcr", "한국어 정책", "🎉 done", "", "2024-01-11", "#3"]
+ORDINARY = ["a, b", 'say "hi"', "two\nlines", "  spaced  ", "한국어 정책", "🎉 done", "", "2024-01-11", "#3"]
 FORMULAS = ['=HYPERLINK("http://x")', "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1", "-5"]
 
 
@@ -29,7 +30,15 @@ def test_csv_round_trips_ordinary_text():
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_csv_formula_cells_are_neutralised(formula):
     rows = read_csv_rows(csv_text(["note"], [[formula]], PREAMBLE))
-    assert rows[1] == ["'" + formula]
+    assert rows[1] == ["'" + clean(formula)]
+    assert rows[1][0].startswith("'")
+
+
+def test_csv_control_characters_are_made_visible_but_newlines_kept():
+    notes = ["esc \x1b[2J", "lone\rcr", "win\r\nline", "tab\there", "bidi \u202eevil", "bell\x07"]
+    rows = read_csv_rows(csv_text(["note"], [[n] for n in notes], PREAMBLE))
+    assert [r[0] for r in rows[1:]] == ["esc \\x1b[2J", "lone\\rcr", "win\nline", "tab\\there",
+                                        "bidi \\u202eevil", "bell\\x07"]
 
 
 def test_csv_values_become_plain_cells():
@@ -72,7 +81,7 @@ def test_log_csv_neutralises_a_formula_note_and_keeps_the_rest(run, db):
     notes = {r[1] + " " + r[0]: r[5] for r in rows[1:]}
     assert notes["ECON-1 2024-03-15"] == "'=HYPERLINK(\"http://x\")"
     assert notes["SEC-1 2024-01-11"] == 'Signed, "at last": 한국어 🎉'
-    assert notes["SEC-2 2024-06-01"] == "Talks paused\nsecond line \x1b[31m"
+    assert notes["SEC-2 2024-06-01"] == "Talks paused\nsecond line \\x1b[31m"
 
 
 # --- Markdown ---------------------------------------------------------------

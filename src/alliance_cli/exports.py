@@ -98,10 +98,11 @@ def csv_text(header: list[str], rows: list[list], preamble: list[tuple[str, str]
     avoid ``comment="#"``, which would also cut any cell at a ``#``.
     ``read_csv_rows`` is the inverse for Python's csv module.
 
-    Records end with ``\\r\\n`` (RFC 4180, Excel's own): write the text to a file
-    opened with ``newline=""``. Python's csv quotes a cell only for the characters
-    of the line terminator, so with ``\\n`` alone a lone ``\\r`` in a note would
-    go out unquoted and break the file. Cells with newlines are quoted and kept.
+    Records end with ``\\r\\n`` (RFC 4180, what Excel writes): write the text to a
+    file opened with ``newline=""``. A cell with a newline is quoted and keeps it
+    (a Windows ``\\r\\n`` inside a note becomes ``\\n``); every other control
+    character, tab and lone ``\\r`` included, is made visible by ``render.clean``
+    as in the TSV output, so that ``cat`` on an export cannot drive the terminal.
     None is an empty cell, booleans are ``true``/``false``, a list (evidence URLs)
     is one cell with its items separated by spaces.
 
@@ -116,9 +117,14 @@ def csv_text(header: list[str], rows: list[list], preamble: list[tuple[str, str]
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows([f"# {key}: {clean(value)}"] for key, value in preamble)
     writer.writerow([])
-    writer.writerow([neutralise(cell_text(h)) for h in header])
-    writer.writerows([neutralise(cell_text(cell)) for cell in row] for row in rows)
+    writer.writerow([csv_cell(h) for h in header])
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
+
+
+def csv_cell(value) -> str:
+    # Neutralised before cleaning, so that "\t=1" still gets its quote ("'\\t=1").
+    return clean(neutralise(cell_text(value).replace("\r\n", "\n")), keep_newlines=True)
 
 
 def neutralise(cell: str) -> str:
