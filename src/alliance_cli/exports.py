@@ -21,8 +21,8 @@ from alliance_cli.render import breakdown, clean
 from alliance_cli.statuses import NAMES
 
 # Excel takes a CSV file for UTF-8 only when it starts with a byte order mark
-# (without one, Korean text turns to mojibake); pandas and Python's csv module
-# read the mark as such. Write CSV *files* with this codec, stdout without it.
+# (without one, Korean text turns to mojibake); pandas skips the mark, and so
+# does Python when reading with this codec. Write CSV *files* with it, stdout without.
 CSV_ENCODING = "utf-8-sig"
 
 # OWASP CSV injection: a spreadsheet evaluates a cell starting with these.
