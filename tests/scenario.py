@@ -4,7 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 from alliance_cli import progress, timeline
-from alliance_cli.cli import recommendation_detail
+from alliance_cli.progress import recommendation_detail
 from alliance_cli.tracker import Tracker
 
 AS_OF = dt.date(2024, 6, 30)
@@ -49,5 +49,5 @@ def build(db: Path) -> dict:
         "timeline": timeline.monthly_progress(state.pillars, recs, AS_OF),
         "rows": [progress.rec_row(r, day) for r in recs],
         "events": sorted(events, key=lambda e: (e["date"], e["recorded_at"])),
-        "detail": recommendation_detail(state, state.get("CLIMATE-1")),
+        "detail": recommendation_detail(state.get("CLIMATE-1"), state.pillars, day),
     }

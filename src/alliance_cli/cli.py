@@ -5,8 +5,6 @@ one place (``AllianceGroup``); output formats are added to every command by
 one decorator (``output_options``).
 """
 
-import functools
-import inspect
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,9 +12,10 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from alliance_cli import dates, exchange, journal, paths, progress, render
+from alliance_cli import dates, exchange, exports, html_report, journal, paths, progress, render, timeline
 from alliance_cli.brief import validate_brief
 from alliance_cli.errors import EXIT_USAGE, AllianceError, InputError
+from alliance_cli.output import Output, output_options, write_output
 from alliance_cli.statuses import parse_status
 from alliance_cli.tracker import Tracker, check_text, seed_tables
 
@@ -62,45 +61,6 @@ def open_tracker(ctx: typer.Context) -> Tracker:
     return Tracker(path, lock_timeout=paths.lock_timeout())
 
 
-# --- output formats ---------------------------------------------------------
-
-FORMATS = ("auto", "table", "tsv", "json")
-
-
-def output_options(func):
-    """Add --format and --json to a command; it receives ``fmt`` already resolved.
-
-    ``auto`` is a Rich table on a terminal and tab-separated text when piped.
-    """
-    signature = inspect.signature(func)
-    kept = [p for p in signature.parameters.values() if p.name != "fmt"]
-    added = [
-        inspect.Parameter("format_", inspect.Parameter.KEYWORD_ONLY, default="auto", annotation=Annotated[
-            str, typer.Option("--format", "-f", help="auto, table, tsv or json.", show_default=True)]),
-        inspect.Parameter("json_", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
-            bool, typer.Option("--json", help="Same as --format json.")]),
-    ]
-
-    @functools.wraps(func)
-    def wrapper(*args, format_: str = "auto", json_: bool = False, **kwargs):
-        return func(*args, fmt=resolve_format(format_, json_), **kwargs)
-
-    wrapper.__signature__ = signature.replace(parameters=kept + added)
-    wrapper.__annotations__ = {p.name: p.annotation for p in kept + added}
-    return wrapper
-
-
-def resolve_format(fmt: str, as_json: bool) -> str:
-    if as_json:
-        return "json"
-    fmt = fmt.strip().lower()
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if fmt == "auto":
-        return "table" if sys.stdout.isatty() else "tsv"
-    return fmt
-
-
 # --- commands ---------------------------------------------------------------
 
 @app.command()
@@ -110,21 +70,21 @@ def path(ctx: typer.Context):
 
 
 @app.command()
-@output_options
-def statuses(fmt: str):
+@output_options()
+def statuses(*, out: Output):
     """The status scale, in order, with definitions and progress scores."""
     from alliance_cli.statuses import SCALE
 
-    if fmt == "json":
-        render.write_json([{"status": s.name, "score": s.score, "definition": s.definition} for s in SCALE])
-    elif fmt == "table":
-        render.statuses_table()
-    else:
-        render.statuses_tsv()
+    out.emit({
+        "json": lambda f: render.write_json(
+            [{"status": s.name, "score": s.score, "definition": s.definition} for s in SCALE], f),
+        "table": lambda f: render.statuses_table(),
+        "tsv": render.statuses_tsv,
+    })
 
 
 @app.command("list")
-@output_options
+@output_options("csv", "markdown")
 def list_(
     ctx: typer.Context,
     pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Only this pillar.")] = None,
@@ -134,54 +94,45 @@ def list_(
         "--search", help="Only those whose id, title or text contain TEXT.")] = None,
     limit: Annotated[int | None, typer.Option(
         "--limit", "-n", help=f"At most N rows (0: all). Default {TERMINAL_LIMIT} on a terminal, else all.")] = None,
-    *, fmt: str,
+    *, out: Output,
 ):
     """List recommendations with their current status."""
     state = open_tracker(ctx).read()
-    wanted_status = parse_status(status) if status else None
-    wanted_pillar = state.pillar_id(pillar) if pillar else None
-    needle = search.casefold() if search else None
-    day = dates.today().isoformat()
-    rows = []
-    for rec in state.recommendations():
-        if (wanted_pillar and rec["pillar"] != wanted_pillar) or (key and not rec["key"]):
-            continue
-        if needle and not any(needle in rec[f].casefold() for f in ("id", "title", "text")):
-            continue
-        row = progress.rec_row(rec, day)
-        if wanted_status is None or row["status"] == wanted_status:
-            rows.append(row)
-    if fmt == "json":
-        render.write_json(rows)
-    elif fmt == "table":
-        shown = rows if limit == 0 else rows[: limit or TERMINAL_LIMIT]
-        render.list_table(shown, len(rows))
-    else:
-        render.list_tsv(rows if not limit else rows[:limit])
+    day = dates.today()
+    filters = {"pillar": state.pillar_id(pillar) if pillar else None,
+               "status": parse_status(status) if status else None, "key": key, "search": search}
+    rows = progress.select_rows(state.recommendations(), day.isoformat(), **filters)
+    meta = export_meta(state, day, {**filters, "limit": limit})
+    shown = rows[:limit] if limit else rows
+    out.emit({
+        "json": lambda f: render.write_json(shown, f),
+        "table": lambda f: render.list_table(rows if limit == 0 else rows[: limit or TERMINAL_LIMIT], len(rows)),
+        "tsv": lambda f: render.list_tsv(shown, f),
+        "csv": lambda f: f.write(exports.list_csv(shown, meta)),
+        "markdown": lambda f: f.write(exports.list_markdown(shown, meta)),
+    })
+
+
+def export_meta(state, as_of, filters: dict) -> dict:
+    """What every export says about itself: brief, as-of date, export time, filters used."""
+    return {"brief": state.brief, "as_of": as_of.isoformat(), "exported_at": dates.export_time(),
+            "filters": filters}
 
 
 @app.command()
-@output_options
-def show(ctx: typer.Context, rec_id: Annotated[str, typer.Argument(metavar="ID")], *, fmt: str):
+@output_options("markdown")
+def show(ctx: typer.Context, rec_id: Annotated[str, typer.Argument(metavar="ID")], *, out: Output):
     """Everything about one recommendation, with its dated history."""
     state = open_tracker(ctx).read()
-    detail = recommendation_detail(state, state.get(rec_id))
-    if fmt == "json":
-        render.write_json(detail)
-    elif fmt == "table":
-        render.show_table(detail)
-    else:
-        render.show_plain(detail)
-
-
-def recommendation_detail(state, rec) -> dict:
-    from alliance_cli import history
-
-    row = progress.rec_row(rec, dates.today().isoformat())
-    pillar_name = next((p["name"] for p in state.pillars if p["id"] == rec["pillar"]), rec["pillar"])
-    return {**{k: v for k, v in rec.items() if k != "history"}, "due": rec.get("due"),
-            "pillar_name": pillar_name, "status": row["status"], "last_updated": row["last_updated"],
-            "history": history.ordered(rec["history"])}
+    rec = state.get(rec_id)
+    detail = progress.recommendation_detail(rec, state.pillars, dates.today().isoformat())
+    out.emit({
+        "json": lambda f: render.write_json(detail, f),
+        "table": lambda f: render.show_table(detail),
+        "tsv": lambda f: render.show_plain(detail, f),
+        "markdown": lambda f: f.write(exports.show_markdown(detail, export_meta(state, dates.today(),
+                                                                                 {"id": rec["id"]}))),
+    })
 
 
 @app.command("update-status")
@@ -202,7 +153,7 @@ def update_status(
 
 
 @app.command()
-@output_options
+@output_options("csv", "markdown", "html")
 def report(
     ctx: typer.Context,
     pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Only this pillar.")] = None,
@@ -212,47 +163,54 @@ def report(
         "--since", help="Add what changed from DATE on: upgrades, downgrades, new evidence.")] = None,
     compare: Annotated[str | None, typer.Option(
         "--compare", help="Add progress then (at DATE) and now per pillar, and what lost 'implemented'.")] = None,
-    *, fmt: str,
+    *, out: Output,
 ):
     """Progress per pillar, key recommendations, recent changes and what needs attention."""
     end = dates.parse_date(as_of, what="--as-of date") if as_of else dates.today()
     start = _date_before(since, end, "--since") if since else None
     then = _date_before(compare, end, "--compare") if compare else None
     state = open_tracker(ctx).read()
-    recs = state.recommendations()
-    pillars = state.pillars
+    recs, pillars = state.recommendations(), state.pillars
     if pillar:
         wanted = state.pillar_id(pillar)
         recs = [r for r in recs if r["pillar"] == wanted]
         pillars = [p for p in pillars if p["id"] == wanted]
     data = progress.build_report(state.brief, pillars, recs, end, since=start, compare=then)
-    if fmt == "json":
-        render.write_json(data)
-    elif fmt == "table":
-        render.report_table(data)
-    else:
-        render.report_plain(data)
+    meta = export_meta(state, end, {"pillar": pillar and pillars[0]["id"], "since": start and start.isoformat(),
+                                    "compare": then and then.isoformat()})
+    out.emit({
+        "json": lambda f: render.write_json({**data, "exported_at": meta["exported_at"],
+                                             "filters": meta["filters"]}, f),
+        "table": lambda f: render.report_table(data),
+        "tsv": lambda f: render.report_plain(data, f),
+        "csv": lambda f: f.write(exports.report_csv(data, meta)),
+        "markdown": lambda f: f.write(exports.report_markdown(data, meta)),
+        "html": lambda f: f.write(html_report.report_html(
+            data, meta, timeline.monthly_progress(pillars, recs, end))),
+    })
 
 
 @app.command()
-@output_options
+@output_options("csv", "markdown")
 def log(
     ctx: typer.Context,
     rec_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this recommendation.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only changes dated on or after DATE.")] = None,
-    *, fmt: str,
+    *, out: Output,
 ):
     """Status changes and undos, newest first."""
     state = open_tracker(ctx).read()
     wanted = state.get(rec_id)["id"] if rec_id else None
     start = dates.parse_date(since, what="--since date").isoformat() if since else None
     rows = journal.log_rows(state.recommendations(), state.journal, wanted, start)
-    if fmt == "json":
-        render.write_json(rows)
-    elif fmt == "table":
-        render.log_table(rows)
-    else:
-        render.log_tsv(rows)
+    meta = export_meta(state, dates.today(), {"id": wanted, "since": start})
+    out.emit({
+        "json": lambda f: render.write_json(rows, f),
+        "table": lambda f: render.log_table(rows),
+        "tsv": lambda f: render.log_tsv(rows, f),
+        "csv": lambda f: f.write(exports.log_csv(rows, meta)),
+        "markdown": lambda f: f.write(exports.log_markdown(rows, meta)),
+    })
 
 
 @app.command()
@@ -357,23 +315,6 @@ def _read_input(source: str) -> bytes:
         return Path(source).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {source}: {exc.strerror}") from None
-
-
-def write_output(payload: bytes, output: Path | None) -> None:
-    """To stdout, or atomically to a file (a reader never sees half of it)."""
-    from alliance_cli import store
-
-    if output is None:
-        sys.stdout.buffer.write(payload)
-        sys.stdout.flush()
-        return
-    if not output.parent.is_dir():
-        raise InputError(f"cannot write {output}: the directory {output.parent} does not exist")
-    try:
-        store.write_atomic(output, payload)
-    except OSError as exc:
-        raise AllianceError(f"cannot write {output}: {exc.strerror}") from None
-    typer.echo(f"wrote {output}", err=True)
 
 
 # --- adding and editing recommendations --------------------------------------

@@ -9,6 +9,8 @@ undos walk back one command at a time.
 
 from tinydb.table import Document, Table
 
+from alliance_cli import history
+
 
 def record(table: Table, command: str, changes: list[dict], now: str, extra: dict | None = None) -> None:
     table.insert({"command": command, "at": now, "changes": changes, **(extra or {})})
@@ -45,7 +47,9 @@ def describe(change: dict) -> str:
 def log_rows(recs: list[dict], table: Table, rec_id: str | None = None, since: str | None = None) -> list[dict]:
     """Status changes and undos, newest first; the `log` command's rows."""
     titles = {r["id"]: r["title"] for r in recs}
-    rows = [_event_row(r, e) for r in recs for e in r["history"]]
+    # "from" as the ordered history says: after a back-dated event, the stored
+    # "from" of a later one is out of date, and the log must agree with the report.
+    rows = [_event_row(r, before, e) for r in recs for before, e in history.transitions(r["history"])]
     for entry in entries(table):
         if "undoes" in entry:
             rows.extend(_undo_row(entry, change, titles) for change in entry["changes"] if "rec" in change)
@@ -54,9 +58,9 @@ def log_rows(recs: list[dict], table: Table, rec_id: str | None = None, since: s
     return rows
 
 
-def _event_row(rec: dict, event: dict) -> dict:
+def _event_row(rec: dict, before: str, event: dict) -> dict:
     return {"kind": "status", "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
-            "title": rec["title"], "from": event["from"], "to": event["to"], "note": event["note"],
+            "title": rec["title"], "from": before, "to": event["to"], "note": event["note"],
             "evidence": event["evidence"], "event": event["id"]}
 
 

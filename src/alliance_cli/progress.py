@@ -42,6 +42,31 @@ def rec_row(rec: dict, as_of: str) -> dict:
     }
 
 
+def select_rows(recs: list[dict], as_of: str, *, pillar: str | None = None, status: str | None = None,
+                key: bool = False, search: str | None = None) -> list[dict]:
+    """The list view: rows as of a date, filtered; ``search`` looks in id, title and text."""
+    needle = search.casefold() if search else None
+    rows = []
+    for rec in recs:
+        if (pillar and rec["pillar"] != pillar) or (key and not rec["key"]):
+            continue
+        if needle and not any(needle in rec[f].casefold() for f in ("id", "title", "text")):
+            continue
+        row = rec_row(rec, as_of)
+        if status is None or row["status"] == status:
+            rows.append(row)
+    return rows
+
+
+def recommendation_detail(rec: dict, pillars: list[dict], as_of: str) -> dict:
+    """The show view: every field, the pillar's name, the status and the ordered history."""
+    row = rec_row(rec, as_of)
+    pillar_name = next((p["name"] for p in pillars if p["id"] == rec["pillar"]), rec["pillar"])
+    return {**{k: v for k, v in rec.items() if k != "history"}, "due": rec.get("due"),
+            "pillar_name": pillar_name, "status": row["status"], "last_updated": row["last_updated"],
+            "history": history.ordered(rec["history"])}
+
+
 def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.date,
                  since: dt.date | None = None, compare: dt.date | None = None) -> dict:
     rows = [rec_row(r, as_of.isoformat()) for r in recs]

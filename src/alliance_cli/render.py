@@ -116,8 +116,8 @@ def list_table(rows: list[dict], total: int) -> None:
         make_console(stderr=True).print(f"showing {len(rows)} of {total} — --limit 0 for all")
 
 
-def list_tsv(rows: list[dict]) -> None:
-    write_tsv(LIST_COLUMNS, ([row[c] for c in LIST_COLUMNS] for row in rows))
+def list_tsv(rows: list[dict], out: IO | None = None) -> None:
+    write_tsv(LIST_COLUMNS, ([row[c] for c in LIST_COLUMNS] for row in rows), out)
 
 
 # --- show -------------------------------------------------------------------
@@ -192,8 +192,8 @@ def _event_text(event: dict):
 LOG_COLUMNS = ("date", "id", "kind", "from", "to", "note", "evidence", "recorded_at", "event")
 
 
-def log_tsv(rows: list[dict]) -> None:
-    write_tsv(LOG_COLUMNS, ([row[c] for c in LOG_COLUMNS] for row in rows))
+def log_tsv(rows: list[dict], out: IO | None = None) -> None:
+    write_tsv(LOG_COLUMNS, ([row[c] for c in LOG_COLUMNS] for row in rows), out)
 
 
 def log_table(rows: list[dict]) -> None:
@@ -228,8 +228,8 @@ def statuses_table() -> None:
     make_console().print(table)
 
 
-def statuses_tsv() -> None:
-    write_tsv(("status", "score", "definition"), ((s.name, f"{s.score:g}", s.definition) for s in SCALE))
+def statuses_tsv(out: IO | None = None) -> None:
+    write_tsv(("status", "score", "definition"), ((s.name, f"{s.score:g}", s.definition) for s in SCALE), out)
 
 
 # --- report -----------------------------------------------------------------
@@ -269,6 +269,32 @@ def report_lines(report: dict, *, plain: bool) -> Iterable[tuple[str, str]]:
         + (f"  {clean(c['note'])}" if c["note"] else "") for c in report["recent"]])
     yield from _report_section("Needs attention", [
         f"{a['id']:<12} {a['status']:<13} {'; '.join(a['reasons'])}" for a in report["attention"]])
+    if "changes_since" in report:
+        yield from _since_lines(report["changes_since"])
+    if "compare" in report:
+        yield from _compare_lines(report["compare"])
+
+
+def _change_line(c: dict) -> str:
+    evidence = f"  [{len(c['evidence'])} evidence]" if c["evidence"] else ""
+    note = f"  {clean(c['note'])}" if c["note"] else ""
+    return f"{c['date']}  {c['id']:<12} {c['from']} -> {c['to']}{evidence}{note}"
+
+
+def _since_lines(since: dict) -> Iterable[tuple[str, str]]:
+    for label, key in (("Upgrades", "upgrades"), ("Downgrades", "downgrades"), ("New evidence", "new_evidence")):
+        yield from _report_section(f"{label} since {since['since']}", [_change_line(c) for c in since[key]])
+
+
+def _compare_lines(compare: dict) -> Iterable[tuple[str, str]]:
+    def row(label: str, d: dict) -> str:
+        return (f"{label:<10} {d['then']:>5.0%} -> {d['now']:>4.0%}  ({d['change'] * 100:+.1f} pts)  "
+                f"implemented {d['implemented_then']} -> {d['implemented_now']}")
+
+    lines = [row("Overall", compare["overall"])] + [row(p["id"], p) for p in compare["pillars"]]
+    yield from _report_section(f"Progress {compare['then']} -> {compare['now']}", lines)
+    yield from _report_section(f"Lost 'implemented' since {compare['then']}", [
+        f"{x['id']:<12} now {x['status_now']:<13} {clean(x['title'])}" for x in compare["lost_implemented"]])
 
 
 def _report_section(title: str, lines: list[str]) -> Iterable[tuple[str, str]]:

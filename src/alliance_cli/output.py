@@ -1,0 +1,103 @@
+"""Output options shared by every command: --format, --json and --output.
+
+One decorator adds them (as sqlite-utils does); the command receives an
+``Output`` and hands it one writer per format it supports. ``auto`` is a Rich
+table on a terminal and tab-separated text when piped; with ``--output FILE``
+it follows the file's extension. Files are written atomically.
+"""
+
+import functools
+import inspect
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from alliance_cli.errors import AllianceError, InputError
+
+BY_SUFFIX = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
+             ".html": "html", ".htm": "html", ".tsv": "tsv", ".txt": "tsv"}
+Writer = Callable[[IO[str]], None]
+
+
+class Output:
+    def __init__(self, fmt: str, path: Path | None):
+        self.fmt = fmt
+        self.path = path
+
+    def emit(self, writers: dict[str, Writer]) -> None:
+        if self.fmt == "table":
+            writers["table"](sys.stdout)  # Rich draws straight to the terminal
+            return
+        if self.path is None:
+            writers[self.fmt](sys.stdout)  # streamed, not built up in memory
+            return
+        buffer = io.StringIO()
+        writers[self.fmt](buffer)
+        # Excel reads a CSV file as UTF-8 only with a byte order mark.
+        encoding = "utf-8-sig" if self.fmt == "csv" else "utf-8"
+        write_output(buffer.getvalue().encode(encoding), self.path)
+
+
+def resolve(fmt: str, as_json: bool, path: Path | None, allowed: tuple[str, ...]) -> Output:
+    fmt = "json" if as_json else fmt.strip().lower()
+    if fmt == "auto":
+        if path is not None:
+            fmt = BY_SUFFIX.get(path.suffix.lower(), "tsv")
+        else:
+            fmt = "table" if sys.stdout.isatty() else "tsv"
+    if fmt not in allowed:
+        raise InputError(f"unknown format {fmt!r} here: use one of auto, {', '.join(allowed)}")
+    if fmt == "table" and path is not None:
+        raise InputError("a table is drawn for the terminal: with --output use tsv, csv, markdown or json")
+    return Output(fmt, path)
+
+
+def output_options(*formats: str):
+    """Add --format (one of ``formats``), --json and --output to a command; it gets ``out``."""
+    allowed = ("table", "tsv", "json", *formats)
+
+    def decorate(func):
+        signature = inspect.signature(func)
+        kept = [p for p in signature.parameters.values() if p.name != "out"]
+        added = [_option("format_", "auto", str, "--format", "-f",
+                         help=f"auto (table on a terminal, tsv when piped), {', '.join(allowed)}."),
+                 _option("json_", False, bool, "--json", help="Same as --format json."),
+                 _option("output", None, Path | None, "--output", "-o", metavar="FILE",
+                         help="Write to FILE atomically; auto picks the format from its extension.")]
+
+        @functools.wraps(func)
+        def wrapper(*args, format_: str = "auto", json_: bool = False, output: Path | None = None, **kwargs):
+            return func(*args, out=resolve(format_, json_, output, allowed), **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=kept + added)
+        wrapper.__annotations__ = {p.name: p.annotation for p in kept + added}
+        return wrapper
+
+    return decorate
+
+
+def _option(name, default, kind, *flags, **settings) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=Annotated[kind, typer.Option(*flags, **settings)])
+
+
+def write_output(payload: bytes, path: Path | None) -> None:
+    """To stdout, or atomically to a file (a reader never sees half of it)."""
+    from alliance_cli import store
+
+    if path is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+        return
+    if not path.parent.is_dir():
+        raise InputError(f"cannot write {path}: the directory {path.parent} does not exist")
+    try:
+        store.write_atomic(path, payload)
+    except OSError as exc:
+        raise AllianceError(f"cannot write {path}: {exc.strerror}") from None
+    typer.echo(f"wrote {path}", err=True)
