@@ -20,13 +20,16 @@ STATUS_STYLES = {
     "not_assessed": "dim", "no_action": "red", "in_progress": "yellow", "partial": "cyan",
     "implemented": "bold green", "stalled": "magenta", "abandoned": "dim red",
 }
-# C0 and C1 controls, DEL, and the bidi overrides/isolates that can reorder a line.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, line/paragraph separators (splitlines breaks on them), and
+# the bidi marks, overrides and isolates that can reorder a line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 def clean(text: str, *, keep_newlines: bool = False) -> str:
     """Control characters shown as escapes (``\\x1b``), never sent to the terminal."""
+    if text.isprintable():  # the common case, at C speed: nothing to escape
+        return text
 
     def visible(match: re.Match) -> str:
         ch = match.group()
