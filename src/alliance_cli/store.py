@@ -17,6 +17,7 @@ half a file) and has no lock (two writers lose each other's changes). Here:
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,8 +66,8 @@ def save_file(path: Path, data: dict) -> None:
     """Replace ``path`` with ``data`` so that a reader or a kill never sees half a file."""
     payload = dumps(data)  # serialise first: a failure here leaves nothing behind
     directory = path.parent
-    _clean_stale_temps(directory)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".json", dir=directory)
+    _clean_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(prefix=temp_path_prefix(path), suffix=".json", dir=directory)
     try:
         with os.fdopen(fd, "wb") as out:  # mkstemp already made it 0600
             out.write(payload)
@@ -94,12 +95,21 @@ def _keep_backup(path: Path) -> None:
         os.link(path, bak)
 
 
-def _clean_stale_temps(directory: Path) -> None:
-    # Only a killed writer leaves a temp file, and we hold the lock, so any
-    # temp file here is stale.
-    for stale in directory.glob(TEMP_PREFIX + "*"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+def temp_path_prefix(path: Path) -> str:
+    """Temp files of ``path`` are named after it: ``.alliance-tmp-<name>.<random>.json``."""
+    return f"{TEMP_PREFIX}{path.name}."
+
+
+def _clean_stale_temps(path: Path) -> None:
+    # Only a killed writer leaves a temp file, and we hold the lock of ``path``,
+    # so a temp file of ``path`` is stale. Those of another tracker in the same
+    # folder are not ours: its writer, holding its own lock, may be mid-save.
+    # (mkstemp's random part has no dot, so "a.json" never matches "a.json.x"'s.)
+    own = re.compile(re.escape(temp_path_prefix(path)) + r"[^.]+\.json")
+    for entry in os.scandir(path.parent):
+        if own.fullmatch(entry.name):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
 
 
 def _fsync_dir(directory: Path) -> None:
