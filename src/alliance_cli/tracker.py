@@ -99,7 +99,7 @@ class State:
         """Append a status change; returns (recommendation after, the new event)."""
         rec = self.get(rec_id)
         new = parse_status(status)
-        when = dates.parse_date(date) if date else dates.today()
+        when = dates.parse_date(date) if date is not None else dates.today()
         urls = [check_evidence_url(u) for u in evidence]
         event = {
             "id": new_event_id(),
