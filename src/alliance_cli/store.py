@@ -66,8 +66,15 @@ def save_file(path: Path, data: dict) -> None:
     """Replace ``path`` with ``data`` so that a reader or a kill never sees half a file."""
     payload = dumps(data)  # serialise first: a failure here leaves nothing behind
     directory = path.parent
+    # os.replace needs only a writable folder: without this a read-only
+    # (chmod a-w) tracker would silently be replaced by a writable one.
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(f"cannot write {path}: the file is read-only; make it writable to record changes")
     _clean_stale_temps(path)
-    fd, tmp = tempfile.mkstemp(prefix=temp_path_prefix(path), suffix=".json", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_path_prefix(path), suffix=".json", dir=directory)
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: cannot create a file in {directory} ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as out:  # mkstemp already made it 0600
             out.write(payload)
@@ -75,9 +82,11 @@ def save_file(path: Path, data: dict) -> None:
             os.fsync(out.fileno())
         _keep_backup(path)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise StoreError(f"cannot write {path}: {exc.strerror}; it was left as it was") from None
         raise
     _fsync_dir(directory)
 
