@@ -54,7 +54,10 @@ def notes_in(db: Path) -> list[str]:
 
 def run_together(jobs: list[tuple[Path, str]]) -> None:
     """Start one worker per (file, tag), release them at once, check every command exited 0."""
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, tag, str(PER_PROCESS)], env=cli_env(db),
+    # A generous lock timeout: on a loaded machine a worker may wait behind many
+    # writes, and this test is about lost updates, not about giving up.
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, tag, str(PER_PROCESS)],
+                              env=cli_env(db, ALLIANCE_LOCK_TIMEOUT="300"),
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for db, tag in jobs]
     for proc in procs:
