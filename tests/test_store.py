@@ -33,7 +33,7 @@ def test_failed_replace_leaves_the_old_file_and_no_temp(seeded, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError), Tracker(seeded).write() as state:
+    with pytest.raises(StoreError, match="No space left"), Tracker(seeded).write() as state:
         state.update_status("SEC-1", "implemented")
     assert digest(seeded) == before
     assert not list(seeded.parent.glob(store.TEMP_PREFIX + "*"))

@@ -17,6 +17,7 @@ half a file) and has no lock (two writers lose each other's changes). Here:
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,8 +69,15 @@ def save_file(path: Path, data: dict) -> None:
 
 def write_atomic(path: Path, payload: bytes, *, keep_backup: bool = False) -> None:
     directory = path.parent
-    _clean_stale_temps(directory)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".json", dir=directory)
+    # os.replace needs only a writable folder: without this a read-only
+    # (chmod a-w) tracker would silently be replaced by a writable one.
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(f"cannot write {path}: the file is read-only; make it writable to record changes")
+    _clean_stale_temps(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_path_prefix(path), suffix=".json", dir=directory)
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: cannot create a file in {directory} ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as out:  # mkstemp already made it 0600
             out.write(payload)
@@ -78,9 +86,11 @@ def write_atomic(path: Path, payload: bytes, *, keep_backup: bool = False) -> No
         if keep_backup:
             _keep_backup(path)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise StoreError(f"cannot write {path}: {exc.strerror}; it was left as it was") from None
         raise
     _fsync_dir(directory)
 
@@ -98,12 +108,21 @@ def _keep_backup(path: Path) -> None:
         os.link(path, bak)
 
 
-def _clean_stale_temps(directory: Path) -> None:
-    # Only a killed writer leaves a temp file, and we hold the lock, so any
-    # temp file here is stale.
-    for stale in directory.glob(TEMP_PREFIX + "*"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+def temp_path_prefix(path: Path) -> str:
+    """Temp files of ``path`` are named after it: ``.alliance-tmp-<name>.<random>.json``."""
+    return f"{TEMP_PREFIX}{path.name}."
+
+
+def _clean_stale_temps(path: Path) -> None:
+    # Only a killed writer leaves a temp file, and we hold the lock of ``path``,
+    # so a temp file of ``path`` is stale. Those of another tracker in the same
+    # folder are not ours: its writer, holding its own lock, may be mid-save.
+    # (mkstemp's random part has no dot, so "a.json" never matches "a.json.x"'s.)
+    own = re.compile(re.escape(temp_path_prefix(path)) + r"[^.]+\.json")
+    for entry in os.scandir(path.parent):
+        if own.fullmatch(entry.name):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
 
 
 def _fsync_dir(directory: Path) -> None:

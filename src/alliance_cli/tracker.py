@@ -97,7 +97,7 @@ class State:
         rec = self.get(rec_id)
         new = parse_status(status)
         check_text(note, "note")
-        when = dates.parse_date(date) if date else dates.today()
+        when = dates.parse_date(date) if date is not None else dates.today()
         urls = [check_evidence_url(u) for u in evidence]
         event = {
             "id": new_event_id(),

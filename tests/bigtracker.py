@@ -1,0 +1,97 @@
+"""Big briefs and trackers for tests that need a file whose write takes real time.
+
+Not a test module: ``from bigtracker import make_brief, make_tracker``. The
+tracker is written through the tool's own code (``seed_tables`` and
+``store.save_file``), so its bytes are exactly what the CLI would write.
+"""
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+from alliance_cli import brief, dates, history, store, tracker
+from alliance_cli.statuses import NAMES
+
+PILLAR_IDS = ("SEC", "ECON", "CYBER", "CLIMATE", "HEALTH", "SPACE", "EDU", "TRADE")
+
+_WORDS = (
+    "alliance", "deterrence", "coordination", "supply", "chain", "resilience", "critical",
+    "minerals", "semiconductor", "cooperation", "extended", "trilateral", "dialogue", "exercise",
+    "interoperability", "cyber", "threat", "cryptocurrency", "energy", "nuclear",
+    "decarbonization", "partnership", "framework", "investment", "technology", "standards",
+    "maritime", "security", "regional", "stability", "capacity", "building",
+)
+
+
+def _sentence(seed: int, n_words: int) -> str:
+    words = [_WORDS[(seed * 7 + i * 13) % len(_WORDS)] for i in range(n_words)]
+    return " ".join(words).capitalize() + "."
+
+
+def make_brief(n_recs: int, n_pillars: int = 4) -> dict:
+    """A valid brief file dict (format 1) with ``n_recs`` recommendations of realistic size."""
+    if not 1 <= n_pillars <= len(PILLAR_IDS):
+        raise ValueError(f"n_pillars must be 1 to {len(PILLAR_IDS)}")
+    pillars = [{"id": pid, "name": f"Pillar {pid.title()}",
+                "description": _sentence(i, 14)} for i, pid in enumerate(PILLAR_IDS[:n_pillars])]
+    recs = []
+    for i in range(n_recs):
+        pillar = pillars[i % n_pillars]["id"]
+        rec = {
+            "id": f"{pillar}-{i // n_pillars + 1}",
+            "pillar": pillar,
+            # Titles of 40-70 characters, as in the shipped brief (limit 70).
+            "title": _sentence(i, 8)[: 40 + i % 31].rstrip(),
+            "text": " ".join(_sentence(i + k, 12) for k in range(4)),  # ~350-450 characters
+            "section": f"Policy Recommendations — {pillars[i % n_pillars]['name']}",
+            "key": i % 9 == 0,
+            "actors": ["US", "ROK"] if i % 3 else ["US", "ROK", "Japan"],
+            "initiatives": [f"Initiative {i % 17}", "US Indo-Pacific Strategy"],
+            "sources": [f"https://example.org/brief/{i}"] if i % 2 else [],
+        }
+        if i % 5 == 0:
+            rec["due"] = "2026-12-31"
+        recs.append(rec)
+    data = {
+        "format": brief.FORMAT,
+        "brief": {"id": "big-brief", "title": f"A synthetic brief of {n_recs} recommendations",
+                  "author": "Test Author", "publisher": "Test Publisher", "published": "2024-03"},
+        "pillars": pillars,
+        "recommendations": recs,
+    }
+    brief.validate_brief(data, "<make_brief>")
+    return data
+
+
+def make_event(earlier: list[dict], to: str, date: str, note: str) -> dict:
+    """An event built exactly as ``State.update_status`` builds one."""
+    return {
+        "id": tracker.new_event_id(),
+        "date": date,
+        "recorded_at": dates.timestamp(dates.utc_now()),
+        "from": history.status_at(earlier, date),
+        "to": to,
+        "note": note,
+        "evidence": [],
+    }
+
+
+def make_tracker(path: Path, n_recs: int, events_per_rec: int = 0, *, n_pillars: int = 4) -> dict:
+    """Write a tracker of ``n_recs`` recommendations to ``path``; returns the brief used.
+
+    With ``events_per_rec`` every recommendation gets that many dated events,
+    built like ``update_status`` builds them and saved in one write.
+    """
+    data_brief = make_brief(n_recs, n_pillars)
+    data = tracker.seed_tables(data_brief, dates.timestamp(dates.utc_now()))
+    start = dt.date(2024, 1, 1)
+    statuses = [s for s in NAMES if s != "not_assessed"]
+    for n, rec in enumerate(data[tracker.RECS].values()):
+        events: list[dict] = []
+        for k in range(events_per_rec):
+            day = (start + dt.timedelta(days=(n + 11 * k) % 400)).isoformat()
+            note = f"Event {k} for {rec['id']}: {_sentence(n + k, 10)} ref {secrets.token_hex(3)}"
+            events.append(make_event(events, statuses[(n + k) % len(statuses)], day, note))
+        rec["history"] = events
+    store.save_file(Path(path), data)
+    return data_brief

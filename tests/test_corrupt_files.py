@@ -1,0 +1,281 @@
+"""A tracker file that cannot be used is reported in one line, never overwritten.
+
+Every write is refused with exit 1, one line on stderr naming the file, no
+traceback, and every file in the folder untouched. Read-only files and folders
+are still readable by list, show and report.
+"""
+
+import os
+import pwd
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from alliance_cli import store
+
+from bigtracker import make_tracker
+from conftest import digest, tree_state
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+WRITE = ("update-status", "SEC-1", "partial", "--note", "must not be written")
+READS = (("list",), ("show", "SEC-1"), ("report",), ("list", "--format", "table"), ("show", "SEC-1", "--json"))
+
+
+def assert_one_line(stderr: str, path: Path) -> None:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("alliance: ") and str(path) in lines[0], stderr
+    assert "Traceback" not in stderr
+
+
+def valid_bytes(tmp_path: Path) -> bytes:
+    sample = tmp_path / "sample" / "tracker.json"
+    sample.parent.mkdir()
+    make_tracker(sample, 12)
+    data = sample.read_bytes()
+    shutil.rmtree(sample.parent)
+    return data
+
+
+def _without_meta(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "meta"}
+
+
+def _schema_99(data: dict) -> dict:
+    data["meta"]["1"]["schema"] = 99
+    return data
+
+
+def _no_schema(data: dict) -> dict:
+    del data["meta"]["1"]["schema"]
+    return data
+
+
+BROKEN = {
+    "empty": lambda raw: b"",
+    "whitespace": lambda raw: b" \n\t\n",
+    "truncated": lambda raw: raw[: len(raw) // 2],
+    "one-byte-short": lambda raw: raw.rstrip()[:-1],
+    "nul-bytes": lambda raw: b"\x00" * 4096,
+    "invalid-utf8": lambda raw: raw.replace(b'"SEC-1"', b'"SEC-\xff"', 1),
+    "list": lambda raw: b"[]\n",
+    "list-of-tracker": lambda raw: b"[" + raw + b"]",
+    "number": lambda raw: b"42\n",
+    "empty-dict": lambda raw: b"{}\n",
+    "table-not-dict": lambda raw: b'{"meta": 1, "recommendations": []}\n',
+    "no-meta": lambda raw: store.dumps(_without_meta(orjson.loads(raw))),
+    "no-schema": lambda raw: store.dumps(_no_schema(orjson.loads(raw))),
+    "schema-99": lambda raw: store.dumps(_schema_99(orjson.loads(raw))),
+}
+
+
+@pytest.mark.parametrize("kind", list(BROKEN))
+def test_broken_file_is_never_overwritten(run, db, tmp_path, kind):
+    db.write_bytes(BROKEN[kind](valid_bytes(tmp_path)))
+    before = tree_state(tmp_path)
+    result = run(*WRITE, code=1)
+    assert_one_line(result.stderr, db)
+    assert result.stdout == ""
+    assert tree_state(tmp_path) == before
+    # Reading it fails the same clean way.
+    for args in READS:
+        assert_one_line(run(*args, code=1).stderr, db)
+    assert tree_state(tmp_path) == before
+
+
+@pytest.mark.parametrize(("kind", "words"), [
+    ("empty", ("is empty", "tracker.json.bak")),
+    ("whitespace", ("is empty",)),
+    ("truncated", ("not valid JSON", "untouched", "tracker.json.bak")),
+    ("list", ("not an alliance tracker",)),
+    ("no-meta", ("not an alliance tracker",)),
+    ("schema-99", ("newer", "schema 99", "upgrade")),
+])
+def test_message_says_what_is_wrong(run, db, tmp_path, kind, words):
+    db.write_bytes(BROKEN[kind](valid_bytes(tmp_path)))
+    stderr = run(*WRITE, code=1).stderr
+    assert all(word in stderr for word in words), stderr
+
+
+def test_broken_file_real_process_has_no_traceback(db, tmp_path):
+    db.write_bytes(BROKEN["truncated"](valid_bytes(tmp_path)))
+    before = digest(db)
+    result = subprocess.run([sys.executable, "-m", "alliance_cli", *WRITE], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(SRC), "ALLIANCE_DB": str(db)}, check=False)
+    assert result.returncode == 1
+    assert_one_line(result.stderr, db)
+    assert digest(db) == before
+
+
+def test_directory_where_the_file_should_be(run, db, tmp_path):
+    db.mkdir()
+    (db / "inside.txt").write_text("keep me")
+    before = tree_state(tmp_path)
+    assert_one_line(run(*WRITE, code=1).stderr, db)
+    for args in READS:
+        assert_one_line(run(*args, code=1).stderr, db)
+    assert db.is_dir() and tree_state(tmp_path) == before
+
+
+def test_missing_parent_directory(run, tmp_path):
+    missing = tmp_path / "x" / "nope" / "tracker.json"
+    before = tree_state(tmp_path)
+    for args in (WRITE, *READS):
+        result = run("--db", str(missing), *args, code=1)
+        assert_one_line(result.stderr, missing)
+    assert not (tmp_path / "x").exists(), "a --db folder must not be created"
+    assert tree_state(tmp_path) == before
+
+
+# --- read-only files and folders -------------------------------------------------
+#
+# Root ignores permissions, so as root these run the CLI as an unprivileged user.
+
+def _unprivileged_user() -> pwd.struct_passwd | None:
+    for name in ("nobody", "daemon"):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    return None
+
+
+def _candidate_prefixes(user: pwd.struct_passwd) -> Iterator[tuple[str, list[str] | None]]:
+    uid, gid = str(user.pw_uid), str(user.pw_gid)
+    if shutil.which("setpriv"):
+        base = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]
+        yield "setpriv", [*base, "--"]
+        # This Python may live where the user cannot read (/root/.pyenv): keep
+        # only the right to read and search; write permissions still apply.
+        yield "setpriv+dac_read_search", [*base, "--inh-caps=+dac_read_search",
+                                          "--ambient-caps=+dac_read_search", "--"]
+    if shutil.which("runuser"):
+        yield "runuser", ["runuser", "-u", user.pw_name, "--"]
+    if shutil.which("su"):
+        yield "su", None  # built per command: su needs one shell string
+
+
+def _wrap(prefix: list[str] | None, argv: list[str], user: pwd.struct_passwd) -> list[str]:
+    if prefix is None:
+        return ["su", user.pw_name, "-s", "/bin/sh", "-c", shlex.join(argv)]
+    return [*prefix, *argv]
+
+
+class AsUser:
+    """Runs the CLI as this user, or (when root) as an unprivileged one."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.user = None
+        self.prefix: list[str] | None = []
+        if os.geteuid() != 0:
+            return
+        self.user = _unprivileged_user()
+        if self.user is None:
+            pytest.skip("running as root and there is no unprivileged user to drop to")
+        tools = list(_candidate_prefixes(self.user))
+        if not tools:
+            pytest.skip("running as root, where permissions do not apply, and no setpriv, runuser or su")
+        os.chown(home, self.user.pw_uid, self.user.pw_gid)
+        for _name, prefix in tools:
+            self.prefix = prefix
+            probe = self.cli_argv(["-c", "import os, alliance_cli; print(os.geteuid())"], module=False)
+            result = subprocess.run(probe, capture_output=True, text=True, check=False, timeout=60)
+            if result.returncode == 0 and result.stdout.strip() == str(self.user.pw_uid):
+                return
+        pytest.skip(f"running as root; none of {[n for n, _ in tools]} could run this Python as "
+                    f"{self.user.pw_name}")
+
+    def cli_argv(self, args: list[str], *, module: bool = True) -> list[str]:
+        env = [f"PYTHONPATH={SRC}", f"HOME={self.home}", f"XDG_DATA_HOME={self.home / 'xdg'}",
+               "PYTHONDONTWRITEBYTECODE=1", "COLUMNS=80"]
+        argv = ["env", *env, sys.executable, *(["-m", "alliance_cli"] if module else []), *args]
+        return argv if self.user is None else _wrap(self.prefix, argv, self.user)
+
+    def own(self, *paths: Path) -> None:
+        if self.user is not None:
+            for path in paths:
+                os.chown(path, self.user.pw_uid, self.user.pw_gid)
+
+    def run(self, db: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess:
+        result = subprocess.run(self.cli_argv(["--db", str(db), *args]), capture_output=True, text=True,
+                                check=False, timeout=60)
+        assert result.returncode == code, f"{args} exited {result.returncode}: {result.stderr}"
+        return result
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A folder an unprivileged user can reach (pytest's tmp_path is root-only when root)."""
+    top = Path(tempfile.mkdtemp(prefix="alliance-perm-"))
+    os.chmod(top, 0o755)
+    try:
+        yield top
+    finally:
+        for path in (top, *top.rglob("*")):
+            if path.is_dir():
+                os.chmod(path, 0o700)
+        shutil.rmtree(top)
+
+
+@pytest.fixture
+def as_user(shared_dir) -> AsUser:
+    home = shared_dir / "home"
+    home.mkdir()
+    return AsUser(home)
+
+
+def _make(shared_dir: Path, as_user: AsUser, *, lock_file: bool) -> tuple[Path, Path]:
+    folder = shared_dir / "data"
+    folder.mkdir(mode=0o700)
+    db = folder / "tracker.json"
+    make_tracker(db, 12)
+    paths = [folder, db]
+    if lock_file:  # as left by an earlier command, when the folder was writable
+        (folder / "tracker.json.lock").touch(mode=0o600)
+        paths.append(folder / "tracker.json.lock")
+    as_user.own(*paths)
+    return folder, db
+
+
+def _check_refused_then_readable(as_user: AsUser, folder: Path, db: Path) -> None:
+    before = {p.name: digest(p) for p in folder.iterdir() if not p.name.endswith(".lock")}
+    mode = stat.S_IMODE(db.stat().st_mode)
+    result = as_user.run(db, *WRITE, code=1)
+    assert_one_line(result.stderr, db)
+    assert result.stdout == ""
+    assert {p.name: digest(p) for p in folder.iterdir() if not p.name.endswith(".lock")} == before
+    assert stat.S_IMODE(db.stat().st_mode) == mode
+    for args in READS:
+        result = as_user.run(db, *args)
+        assert result.stdout and result.stderr == ""
+    assert "SEC-1" in as_user.run(db, "list").stdout
+
+
+@pytest.mark.parametrize("lock_file", [False, True], ids=["no-lock-file", "lock-file-exists"])
+def test_read_only_file(shared_dir, as_user, lock_file):
+    folder, db = _make(shared_dir, as_user, lock_file=lock_file)
+    db.chmod(0o400)
+    _check_refused_then_readable(as_user, folder, db)
+
+
+@pytest.mark.parametrize("lock_file", [False, True], ids=["no-lock-file", "lock-file-exists"])
+def test_read_only_folder(shared_dir, as_user, lock_file):
+    folder, db = _make(shared_dir, as_user, lock_file=lock_file)
+    folder.chmod(0o500)
+    _check_refused_then_readable(as_user, folder, db)
+
+
+def test_read_only_file_in_read_only_folder(shared_dir, as_user):
+    folder, db = _make(shared_dir, as_user, lock_file=True)
+    db.chmod(0o400)
+    folder.chmod(0o500)
+    _check_refused_then_readable(as_user, folder, db)
