@@ -23,9 +23,44 @@ def ordered(history: Iterable[dict], as_of: str | None = None) -> list[dict]:
     return sorted(events, key=order_key)
 
 
+def present_summary(history: list[dict], as_of: str | None) -> dict | None:
+    """The index's summary of a history not yet loaded, when it answers for ``as_of``.
+
+    It knows the latest change and the recent ones; a date before the latest
+    change needs the whole history.
+    """
+    summary = getattr(history, "summary", None)
+    if summary is None or history.loaded:
+        return None
+    last = summary["last"]
+    if as_of is not None and last is not None and as_of < last["date"]:
+        return None
+    return summary
+
+
 def latest(history: list[dict], as_of: str | None = None) -> dict | None:
+    summary = present_summary(history, as_of)
+    if summary is not None:
+        return summary["last"]
     events = history if as_of is None else [e for e in history if e["date"] <= as_of]
     return max(events, key=order_key, default=None)
+
+
+def last_transition(history: list[dict], as_of: str | None = None) -> tuple[str, dict | None]:
+    """(status before, latest event) as of a date; (not_assessed, None) with no event."""
+    summary = present_summary(history, as_of)
+    if summary is not None:
+        return summary["before"], summary["last"]
+    steps = transitions(history, as_of)
+    return steps[-1] if steps else (DEFAULT, None)
+
+
+def transitions_between(history: list[dict], start: str, end: str) -> list[tuple[str, dict]]:
+    """Transitions dated from ``start`` to ``end`` inclusive, in order."""
+    summary = present_summary(history, end)
+    if summary is not None and start >= summary["tail_from"]:
+        return [(before, e) for before, e in summary["tail"] if start <= e["date"] <= end]
+    return [(before, e) for before, e in transitions(history, end) if e["date"] >= start]
 
 
 def status_at(history: list[dict], as_of: str | None = None) -> str:

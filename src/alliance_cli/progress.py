@@ -108,8 +108,7 @@ def changes_between(recs: list[dict], start: dt.date, end: dt.date) -> list[dict
     first, last = start.isoformat(), end.isoformat()
     changes = [_change(rec, before, event)
                for rec in recs
-               for before, event in history.transitions(rec["history"], last)
-               if event["date"] >= first]
+               for before, event in history.transitions_between(rec["history"], first, last)]
     changes.sort(key=lambda c: (c["date"], c["recorded_at"], c["event"]), reverse=True)
     return changes
 
@@ -162,8 +161,7 @@ def needs_attention(recs: list[dict], as_of: dt.date) -> list[dict]:
     """Stalled, downgraded (its latest change lowered its score), stale, or overdue."""
     flagged = []
     for rec in recs:
-        steps = history.transitions(rec["history"], as_of.isoformat())
-        before, last = steps[-1] if steps else ("not_assessed", None)
+        before, last = history.last_transition(rec["history"], as_of.isoformat())
         status = last["to"] if last else "not_assessed"
         reasons = _attention_reasons(rec, before, last, as_of)
         if reasons:

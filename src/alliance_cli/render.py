@@ -50,16 +50,26 @@ def make_console(stderr: bool = False):
 
 
 def write_json(data, out: IO | None = None) -> None:
+    # Sorted keys: the same state prints the same bytes, whichever way it was read.
     out = out or sys.stdout
-    out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n")
 
 
 def write_tsv(header: Iterable[str], rows: Iterable[Iterable], out: IO | None = None) -> None:
     """One record a line, tab-separated, nothing truncated: for cut, awk and sort."""
     out = out or sys.stdout
     out.write("\t".join(header) + "\n")
+    lines = []
     for row in rows:
-        out.write("\t".join(clean(_cell(v)) for v in row) + "\n")
+        cells = [v if type(v) is str else _cell(v) for v in row]
+        joined = "".join(cells)
+        # One check per row at C speed; escaping cell by cell only when needed.
+        lines.append("\t".join(cells if joined.isprintable() else map(clean, cells)))
+        if len(lines) >= 1000:  # streamed in blocks: the first rows reach a pipe early
+            out.write("\n".join(lines) + "\n")
+            lines.clear()
+    if lines:
+        out.write("\n".join(lines) + "\n")
 
 
 def _cell(value) -> str:

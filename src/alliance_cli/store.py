@@ -33,8 +33,24 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
+OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def plain(obj: Any) -> Any:
+    """Subclasses (TinyDB documents, lazy histories) are stored as plain values.
+
+    orjson would otherwise read a list subclass's storage directly: a lazy
+    history not loaded yet would be written as [].
+    """
+    if isinstance(obj, dict):
+        return dict(obj)
+    if isinstance(obj, list):
+        return list(obj)
+    raise TypeError(f"cannot store {type(obj).__name__}")
+
+
 def dumps(data: Any) -> bytes:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    return orjson.dumps(data, default=plain, option=OPTIONS) + b"\n"
 
 
 def load_file(path: Path) -> dict:
@@ -63,11 +79,19 @@ def load_file(path: Path) -> dict:
 
 
 def save_file(path: Path, data: dict) -> None:
-    """Replace ``path`` with ``data`` so that a reader or a kill never sees half a file."""
-    write_atomic(path, dumps(data), keep_backup=True)  # serialise first: a failure leaves nothing
+    """Replace ``path`` with ``data`` so that a reader or a kill never sees half a file.
+
+    The bytes are those of ``dumps(data)``; the index beside the file is
+    rewritten after it (a kill in between leaves it stale, hence unused).
+    """
+    from alliance_cli import dates, index
+
+    payload, places = index.assemble(data)  # serialise first: a failure leaves nothing
+    write_atomic(path, payload, keep_backup=True)
+    index.write_index(path, data, places, dates.today())
 
 
-def write_atomic(path: Path, payload: bytes, *, keep_backup: bool = False) -> None:
+def write_atomic(path: Path, payload: bytes, *, keep_backup: bool = False, sync: bool = True) -> None:
     directory = path.parent
     # os.replace needs only a writable folder: without this a read-only
     # (chmod a-w) tracker would silently be replaced by a writable one.
@@ -82,7 +106,8 @@ def write_atomic(path: Path, payload: bytes, *, keep_backup: bool = False) -> No
         with os.fdopen(fd, "wb") as out:  # mkstemp already made it 0600
             out.write(payload)
             out.flush()
-            os.fsync(out.fileno())
+            if sync:
+                os.fsync(out.fileno())
         if keep_backup:
             _keep_backup(path)
         os.replace(tmp, path)
@@ -92,7 +117,8 @@ def write_atomic(path: Path, payload: bytes, *, keep_backup: bool = False) -> No
         if isinstance(exc, OSError):
             raise StoreError(f"cannot write {path}: {exc.strerror}; it was left as it was") from None
         raise
-    _fsync_dir(directory)
+    if sync:
+        _fsync_dir(directory)
 
 
 def backup_path(path: Path) -> Path:

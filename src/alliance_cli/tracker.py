@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from tinydb import TinyDB
 
-from alliance_cli import dates, history, journal, migrations, store
+from alliance_cli import dates, history, index, journal, migrations, store
 from alliance_cli.brief import load_brief, shipped_brief_path
 from alliance_cli.errors import InputError, StoreError
 from alliance_cli.migrations import META, RECS, SCHEMA
@@ -249,9 +249,13 @@ class Tracker:
         if not self.path.exists() and not self.path.is_symlink():
             with self.write("init"):
                 pass
-        data = store.load_file(self.path)
+        data = self._load()
         migrations.upgrade(data, self.path, now=_now(), keep_backup=False)  # in memory only
         return State(data, self.path)
+
+    def _load(self) -> dict:
+        """Through the index when it is current (histories then load lazily), else the file."""
+        return index.read_index(self.path, SCHEMA) or store.load_file(self.path)
 
     @contextlib.contextmanager
     def write(self, command: str = "library") -> Iterator[State]:
@@ -259,7 +263,7 @@ class Tracker:
         store.ensure_parent(self.path)
         with store.write_lock(self.path, self.lock_timeout):
             created = not self.path.exists()
-            data = self._seed_data() if created else store.load_file(self.path)
+            data = self._seed_data() if created else self._load()
             upgraded = migrations.upgrade(data, self.path, now=_now(), keep_backup=True)
             state = State(data, self.path)
             yield state

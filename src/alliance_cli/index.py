@@ -1,0 +1,246 @@
+"""A derived index beside the tracker file, so that reads need not parse every event.
+
+The tracker file stays the one record, in the same canonical bytes. Beside it,
+``<file>.index`` (safe to delete; never shared) holds everything except the
+recommendations' histories, a summary of each history (enough for `list` and
+today's `report`), and where each history sits in the tracker file. It is
+keyed by the file's identity (inode, size, mtime, ctime): any change made
+outside alliance (an editor, git, a copy) makes it stale, and a stale index is
+ignored. Histories then load lazily, one at a time (``LazyHistory``); a save
+copies the bytes of every untouched history from the old file instead of
+re-serialising it (``assemble``).
+"""
+
+import contextlib
+import datetime as dt
+import mmap
+import os
+import secrets
+from pathlib import Path
+
+import orjson
+
+from alliance_cli.store import OPTIONS, plain, write_atomic
+
+VERSION = 2
+RECS = "recommendations"
+# Unique per process: stands in for a history while its document is serialised.
+_PLACEHOLDER = f"@@alliance-history-{secrets.token_hex(16)}@@"
+_QUOTED = orjson.dumps(_PLACEHOLDER)
+TAIL_DAYS = 30  # as progress.RECENT_DAYS: today's report needs events this recent
+
+
+class Source:
+    """The tracker file as the index was checked against it: mapped once, read by slices."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, fd: int):
+        size = os.fstat(fd).st_size
+        self.data = mmap.mmap(fd, size, access=mmap.ACCESS_READ) if size else b""
+
+    def read(self, offset: int, length: int) -> bytes:
+        return self.data[offset:offset + length]
+
+
+class LazyHistory(list):
+    """A history parsed on first use; until then ``summary`` answers for the present.
+
+    It also remembers its recommendation as the index had it (``origin``: the
+    fields, and where the whole document and its history sit in the file), so
+    that a save can copy an untouched document's bytes instead of serialising it.
+    """
+
+    __slots__ = ("_source", "summary", "origin")
+
+    def __init__(self, source: Source, summary: dict, origin: tuple):
+        super().__init__()
+        self._source, self.summary, self.origin = source, summary, origin
+
+    @property
+    def loaded(self) -> bool:
+        return self._source is None
+
+    def raw(self) -> bytes | None:
+        """The history's bytes in the file, while it is not loaded."""
+        if self._source is None:
+            return None
+        _, hist_off, hist_len, _, _ = self.origin
+        return self._source.read(hist_off, hist_len)
+
+    def untouched_doc(self, doc: dict) -> bytes | None:
+        """The whole document's bytes, if neither its fields nor its history changed."""
+        fields, _, _, doc_off, doc_len = self.origin
+        if self._source is None or len(doc) != len(fields) + 1:
+            return None
+        if any(doc.get(k) != v for k, v in fields.items()):
+            return None
+        return self._source.read(doc_off, doc_len)
+
+    def _load(self) -> None:
+        if self._source is not None:
+            source, self._source = self._source, None
+            _, hist_off, hist_len, _, _ = self.origin
+            super().extend(orjson.loads(source.read(hist_off, hist_len)))
+
+    def __iter__(self):
+        self._load()
+        return super().__iter__()
+
+    def __len__(self):
+        self._load()
+        return super().__len__()
+
+    def __getitem__(self, item):
+        self._load()
+        return super().__getitem__(item)
+
+    def __bool__(self):
+        self._load()
+        return super().__len__() > 0
+
+    def __eq__(self, other):
+        self._load()
+        return list.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __repr__(self):
+        self._load()
+        return super().__repr__()
+
+    __hash__ = None
+
+
+# --- writing: the canonical bytes, and where each history is -------------------
+
+def assemble(tables: dict) -> tuple[bytes, dict[str, tuple[int, int, int, int]]]:
+    """Exactly ``dumps(tables)``, and where each recommendation sits in it.
+
+    ``places`` maps a doc id to (history offset, history length, document
+    offset, document length).
+
+    Built table by table and document by document, as orjson lays them out, so
+    that an untouched lazy history is copied as bytes, never parsed.
+    """
+    out = bytearray(b"{\n")
+    places: dict[str, tuple[int, int, int, int]] = {}
+    for t_i, name in enumerate(sorted(tables)):
+        table = tables[name]
+        out += b'  ' + orjson.dumps(name) + b": "
+        if not table:
+            out += b"{}"
+        else:
+            out += b"{\n"
+            for d_i, doc_id in enumerate(sorted(table)):
+                out += b"    " + orjson.dumps(doc_id) + b": "
+                if name == RECS:
+                    places[doc_id] = _append_rec(out, table[doc_id])
+                else:
+                    out += _reindent(orjson.dumps(table[doc_id], default=plain, option=OPTIONS), 4)
+                out += b",\n" if d_i < len(table) - 1 else b"\n"
+            out += b"  }"
+        out += b",\n" if t_i < len(tables) - 1 else b"\n"
+    out += b"}\n"
+    return bytes(out), places
+
+
+def _append_rec(out: bytearray, doc: dict) -> tuple[int, int, int, int]:
+    doc_start = len(out)
+    history = doc.get("history", [])
+    if isinstance(history, LazyHistory) and (whole := history.untouched_doc(doc)) is not None:
+        out += whole
+        _, hist_off, hist_len, doc_off, _ = history.origin
+        return doc_start + hist_off - doc_off, hist_len, doc_start, len(whole)
+    body = _reindent(orjson.dumps({**doc, "history": _PLACEHOLDER}, default=plain, option=OPTIONS), 4)
+    before, after = body.split(_QUOTED)
+    raw = history.raw() if isinstance(history, LazyHistory) else None
+    if raw is None:
+        raw = _reindent(orjson.dumps(history, default=plain, option=OPTIONS), 6)
+    out += before
+    hist_start = len(out)
+    out += raw
+    out += after
+    return hist_start, len(raw), doc_start, len(out) - doc_start
+
+
+def _reindent(fragment: bytes, spaces: int) -> bytes:
+    # orjson never writes a raw newline inside a string, so every newline is layout.
+    return fragment.replace(b"\n", b"\n" + b" " * spaces)
+
+
+# --- the index file ---------------------------------------------------------------
+
+def index_path(path: Path) -> Path:
+    return path.with_name(path.name + ".index")
+
+
+def file_key(st: os.stat_result) -> list[int]:
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def write_index(path: Path, tables: dict, places: dict[str, tuple[int, int, int, int]], today: dt.date) -> None:
+    """Best effort: an index that cannot be written only means slower reads."""
+    recs = tables.get(RECS, {})
+    entry = {
+        "version": VERSION,
+        "key": file_key(path.stat()),
+        "built": today.isoformat(),
+        "tables": {name: table for name, table in tables.items() if name != RECS},
+        "recs": {doc_id: [{k: v for k, v in doc.items() if k != "history"},
+                          summarize(doc["history"], today), *places[doc_id]]
+                 for doc_id, doc in recs.items()},
+    }
+    with contextlib.suppress(OSError):
+        # No fsync: after a crash a lost or stale index is only ignored.
+        write_atomic(index_path(path), orjson.dumps(entry, default=plain, option=orjson.OPT_SORT_KEYS), sync=False)
+
+
+def summarize(history: list[dict], today: dt.date) -> dict:
+    """What the present needs of a history: the latest change and the recent ones."""
+    if isinstance(history, LazyHistory) and not history.loaded:
+        return _carry_forward(history.summary, today)
+    return _summary_of(history, today)
+
+
+def _summary_of(history: list[dict], today: dt.date) -> dict:
+    from alliance_cli import history as hist
+
+    steps = hist.transitions(history)
+    tail_from = (today - dt.timedelta(days=TAIL_DAYS)).isoformat()
+    before, last = steps[-1] if steps else ("not_assessed", None)
+    return {"last": last, "before": before, "tail_from": tail_from,
+            "tail": [[b, e] for b, e in steps if e["date"] >= tail_from]}
+
+
+def _carry_forward(summary: dict, today: dt.date) -> dict:
+    # An untouched history keeps its summary; the tail only ever shrinks with time.
+    tail_from = max(summary["tail_from"], (today - dt.timedelta(days=TAIL_DAYS)).isoformat())
+    if tail_from == summary["tail_from"]:
+        return summary
+    return {**summary, "tail_from": tail_from, "tail": [s for s in summary["tail"] if s[1]["date"] >= tail_from]}
+
+
+def read_index(path: Path, schema: int) -> dict | None:
+    """The tables with lazy histories, or None when there is no usable index."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        raw = index_path(path).read_bytes()
+        entry = orjson.loads(raw)
+        if entry.get("version") != VERSION or entry.get("key") != file_key(os.fstat(fd)):
+            raise ValueError("stale")
+        tables = entry["tables"]
+        if next(iter(tables.get("meta", {}).values()), {}).get("schema") != schema:
+            raise ValueError("another schema")
+        source = Source(fd)  # the map keeps the file open; the descriptor is closed below
+        tables[RECS] = {doc_id: {**fields, "history": LazyHistory(source, summary, (fields, *where))}
+                        for doc_id, (fields, summary, *where) in entry["recs"].items()}
+    except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+        return None
+    finally:
+        os.close(fd)
+    return tables

@@ -1,0 +1,134 @@
+"""The derived index: answers through it equal answers without it, and it is never trusted stale."""
+
+import datetime as dt
+import json
+import os
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alliance_cli import index, store
+from alliance_cli.tracker import Tracker
+
+TODAY = dt.date.today()
+
+
+def ago(days: int) -> str:
+    return (TODAY - dt.timedelta(days=days)).isoformat()
+
+
+def scenario(run):
+    run("update-status", "SEC-1", "implemented", "--date", ago(400), "-e", "https://example.org/1")
+    run("update-status", "SEC-1", "stalled", "--date", ago(10), "--note", "paused")
+    # Back-dated below the stalled: the stored "from" of the stalled event says not_assessed,
+    # the ordered history says implemented -> stalled, a downgrade.
+    run("update-status", "SEC-2", "stalled", "--date", ago(200))
+    run("update-status", "SEC-2", "implemented", "--date", ago(300))
+    run("update-status", "ECON-4", "no_action", "--date", ago(45))
+    run("update-status", "ECON-1", "implemented", "--date", ago(29))
+    run("update-status", "ECON-2", "partial", "--date", ago(30))
+    run("update-status", "CYBER-1", "in_progress", "--date", ago(0))
+    run("edit", "CLIMATE-1", "--due", ago(5))
+
+
+COMMANDS = [["report", "--json"], ["list", "--json"], ["show", "SEC-2", "--json"], ["log", "--json"],
+            ["report", "--json", "--as-of", ago(100)], ["report", "--json", "--since", ago(60)],
+            ["report", "--json", "--compare", ago(250)], ["export"], ["report", "--format", "html"]]
+
+
+def outputs(run):
+    pinned = {"SOURCE_DATE_EPOCH": "1767225600"}
+    return [run(*c, env=pinned).stdout for c in COMMANDS]
+
+
+def test_answers_through_the_index_equal_answers_without_it(run, db):
+    scenario(run)
+    idx = index.index_path(db)
+    assert idx.exists()
+    assert isinstance(Tracker(db).read().recommendations()[0]["history"], index.LazyHistory)
+    with_index = outputs(run)
+    idx.unlink()
+    assert not isinstance(Tracker(db).read().recommendations()[0]["history"], index.LazyHistory)
+    assert outputs(run) == with_index
+
+
+def test_a_save_through_lazy_histories_keeps_every_history(run, db):
+    scenario(run)
+    before = store.load_file(db)
+    run("update-status", "ECON-3", "partial")
+    after = store.load_file(db)
+    changed = [k for k in after["recommendations"]
+               if after["recommendations"][k]["history"] != before["recommendations"][k]["history"]]
+    assert [after["recommendations"][k]["id"] for k in changed] == ["ECON-3"]
+    assert db.read_bytes() == store.dumps(after)  # still the canonical bytes
+
+
+def test_undoing_an_import_keeps_the_full_content_of_lazy_histories(run, db, tmp_path):
+    other = tmp_path / "other.json"
+    run("--db", str(other), "add", "-p", "SEC", "-t", "From the other copy")
+    run("--db", str(other), "update-status", "SEC-9", "partial", "--note", "kept in the journal")
+    exported = tmp_path / "export.json"
+    run("--db", str(other), "export", "-o", str(exported))
+    scenario(run)
+    run("import", str(exported))
+    run("list")  # the next command reads SEC-9's history lazily, through the index
+    run("undo", "--yes")
+    journal = store.load_file(db)["journal"]
+    undo = max(journal.values(), key=lambda e: e["at"])
+    removed = next(c for c in undo["changes"] if c["op"] == "remove_rec")
+    assert [e["note"] for e in removed["content"]["history"]] == ["kept in the journal"]
+
+
+def test_an_edit_of_a_field_alone_is_saved(run, db):
+    scenario(run)
+    run("edit", "SEC-1", "--title", "Only the title changes")
+    saved = next(d for d in store.load_file(db)["recommendations"].values() if d["id"] == "SEC-1")
+    assert saved["title"] == "Only the title changes" and len(saved["history"]) == 2
+    assert json.loads(run("show", "SEC-1", "--json").stdout)["title"] == "Only the title changes"
+
+
+def test_a_stale_or_broken_index_is_ignored(run, db):
+    scenario(run)
+    data = json.loads(db.read_text())
+    doc = next(d for d in data["recommendations"].values() if d["id"] == "SEC-1")
+    doc["title"] = "Edited by hand"
+    db.write_text(json.dumps(data))  # an editor, git checkout, a copy...
+    rows = {r["id"]: r for r in json.loads(run("list", "--json").stdout)}
+    assert rows["SEC-1"]["title"] == "Edited by hand"
+    run("update-status", "SEC-3", "partial")  # the next write rebuilds it
+    assert index.read_index(db, 2) is not None
+    index.index_path(db).write_bytes(b"\x00garbage")
+    assert json.loads(run("show", "SEC-3", "--json").stdout)["status"] == "partial"
+    assert index.read_index(db, 2) is None
+
+
+def test_the_index_is_private_and_cleans_its_temp_files(run, db):
+    scenario(run)
+    assert index.index_path(db).stat().st_mode & 0o777 == 0o600
+    assert not [p for p in os.listdir(db.parent) if p.startswith(".alliance-tmp-")]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=12)
+events = st.lists(st.fixed_dictionaries({"id": st.text(min_size=1, max_size=4), "note": st.text(max_size=20),
+                                         "evidence": st.lists(st.text(max_size=8), max_size=2)}), max_size=3)
+recs = st.dictionaries(st.integers(1, 200).map(str), st.fixed_dictionaries(
+    {"id": st.text(max_size=6), "title": st.text(max_size=20), "history": events}), max_size=6)
+tables = st.fixed_dictionaries({
+    "meta": st.dictionaries(st.just("1"), st.dictionaries(st.text(max_size=5), json_values, max_size=3)),
+    "recommendations": recs,
+    "journal": st.dictionaries(st.integers(1, 50).map(str), st.dictionaries(st.text(max_size=5), json_values,
+                                                                           max_size=3), max_size=4),
+})
+
+
+@settings(max_examples=150, deadline=None)
+@given(tables)
+def test_assemble_gives_exactly_the_canonical_bytes(data):
+    payload, places = index.assemble(data)
+    assert payload == store.dumps(data)
+    for doc_id, (offset, length, doc_offset, doc_length) in places.items():
+        assert json.loads(payload[offset:offset + length]) == data["recommendations"][doc_id]["history"]
+        assert json.loads(payload[doc_offset:doc_offset + doc_length]) == data["recommendations"][doc_id]
