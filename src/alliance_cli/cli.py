@@ -7,17 +7,20 @@ one decorator (``output_options``).
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperGroup
 
-from alliance_cli import dates, exchange, exports, html_report, journal, paths, progress, render, timeline
-from alliance_cli.brief import validate_brief
+from alliance_cli import paths
 from alliance_cli.errors import EXIT_USAGE, AllianceError, InputError
 from alliance_cli.output import Output, output_options, write_output
-from alliance_cli.statuses import parse_status
-from alliance_cli.tracker import Tracker, check_text, seed_tables
+
+if TYPE_CHECKING:
+    from alliance_cli.tracker import Tracker
+
+# The core is imported inside each command, not here: `alliance --help` and
+# every command pay only for what they use (start-up is most of a command's time).
 
 TERMINAL_LIMIT = 50
 
@@ -39,7 +42,10 @@ class AllianceGroup(TyperGroup):
 
 
 app = typer.Typer(
+    # Plain help and usage errors (as gh's): no Rich layout to import for --help,
+    # and a usage error is a few plain lines, never a box.
     cls=AllianceGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     help="Track the implementation of a policy brief's recommendations.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -54,7 +60,9 @@ def main_options(
     ctx.obj = db
 
 
-def open_tracker(ctx: typer.Context) -> Tracker:
+def open_tracker(ctx: typer.Context) -> "Tracker":
+    from alliance_cli.tracker import Tracker
+
     path, is_default = paths.resolve(ctx.find_root().obj)
     if is_default:
         paths.make_default_dir(path)
@@ -73,6 +81,7 @@ def path(ctx: typer.Context):
 @output_options()
 def statuses(*, out: Output):
     """The status scale, in order, with definitions and progress scores."""
+    from alliance_cli import render
     from alliance_cli.statuses import SCALE
 
     out.emit({
@@ -97,6 +106,9 @@ def list_(
     *, out: Output,
 ):
     """List recommendations with their current status."""
+    from alliance_cli import dates, exports, progress, render
+    from alliance_cli.statuses import parse_status
+
     state = open_tracker(ctx).read()
     day = dates.today()
     filters = {"pillar": state.pillar_id(pillar) if pillar else None,
@@ -115,6 +127,8 @@ def list_(
 
 def export_meta(state, as_of, filters: dict) -> dict:
     """What every export says about itself: brief, as-of date, export time, filters used."""
+    from alliance_cli import dates
+
     return {"brief": state.brief, "as_of": as_of.isoformat(), "exported_at": dates.export_time(),
             "filters": filters}
 
@@ -123,6 +137,8 @@ def export_meta(state, as_of, filters: dict) -> dict:
 @output_options("markdown")
 def show(ctx: typer.Context, rec_id: Annotated[str, typer.Argument(metavar="ID")], *, out: Output):
     """Everything about one recommendation, with its dated history."""
+    from alliance_cli import dates, exports, progress, render
+
     state = open_tracker(ctx).read()
     rec = state.get(rec_id)
     detail = progress.recommendation_detail(rec, state.pillars, dates.today().isoformat())
@@ -166,6 +182,8 @@ def report(
     *, out: Output,
 ):
     """Progress per pillar, key recommendations, recent changes and what needs attention."""
+    from alliance_cli import dates, exports, html_report, progress, render, timeline
+
     end = dates.parse_date(as_of, what="--as-of date") if as_of else dates.today()
     start = _date_before(since, end, "--since") if since else None
     then = _date_before(compare, end, "--compare") if compare else None
@@ -199,6 +217,8 @@ def log(
     *, out: Output,
 ):
     """Status changes and undos, newest first."""
+    from alliance_cli import dates, exports, journal, render
+
     state = open_tracker(ctx).read()
     wanted = state.get(rec_id)["id"] if rec_id else None
     start = dates.parse_date(since, what="--since date").isoformat() if since else None
@@ -220,6 +240,8 @@ def undo(
     = False,
 ):
     """Revert everything the last writing command did (the undo itself is journaled)."""
+    from alliance_cli import journal, render
+
     tracker = open_tracker(ctx)
     target = journal.undo_target(tracker.read().journal)
     if target is None:
@@ -241,6 +263,8 @@ def undo(
 
 
 def _date_before(text: str, end, option: str):
+    from alliance_cli import dates
+
     day = dates.parse_date(text, what=f"{option} date")
     if day > end:
         raise InputError(f"{option} date {day.isoformat()} is after the as-of date {end.isoformat()}")
@@ -256,6 +280,10 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing tracker (kept aside).")] = False,
 ):
     """Start a tracker from a brief file (see the README for the format)."""
+    from alliance_cli import dates, exchange, render
+    from alliance_cli.brief import validate_brief
+    from alliance_cli.tracker import seed_tables
+
     data = exchange.load_json(_read_input(str(brief_file)), str(brief_file))
     now = dates.timestamp(dates.utc_now())
     if exchange.has_histories(data):
@@ -278,7 +306,7 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically).")] = None,
 ):
     """Write the whole tracker: the brief, statuses and full histories (JSON)."""
-    from alliance_cli import store
+    from alliance_cli import dates, exchange, store
 
     state = open_tracker(ctx).read()
     payload = store.dumps(exchange.export_data(state, dates.export_time()))
@@ -291,6 +319,8 @@ def import_(
     source: Annotated[str, typer.Argument(metavar="FILE|-", help="An export file, or - for stdin.")],
 ):
     """Merge an export into this tracker: by recommendation id and by event id."""
+    from alliance_cli import dates, exchange
+
     name = "<stdin>" if source == "-" else source
     data = exchange.load_json(_read_input(source), name)
     exchange.validate_export(data, name)
@@ -334,6 +364,9 @@ def add(
     source: Annotated[list[str] | None, typer.Option("--source", help="A supporting http(s) URL; repeat.")] = None,
 ):
     """Add a recommendation to the tracker."""
+    from alliance_cli import dates, render
+    from alliance_cli.tracker import check_text
+
     with open_tracker(ctx).write("add") as state:
         wanted = state.pillar_id(pillar)
         fields = {"id": rec_id or state.next_id(wanted), "pillar": wanted, "title": title,
@@ -359,6 +392,9 @@ def edit(
     key: Annotated[bool | None, typer.Option("--key/--no-key")] = None,
 ):
     """Change a recommendation's title, text, pillar, section, due date or key flag."""
+    from alliance_cli import dates
+    from alliance_cli.tracker import check_text
+
     with open_tracker(ctx).write(f"edit {rec_id}") as state:
         fields = {name: value for name, value in
                   (("title", title), ("text", text), ("section", section), ("key", key)) if value is not None}

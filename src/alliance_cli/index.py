@@ -15,7 +15,6 @@ import contextlib
 import datetime as dt
 import mmap
 import os
-import secrets
 from pathlib import Path
 
 import orjson
@@ -25,7 +24,7 @@ from alliance_cli.store import OPTIONS, plain, write_atomic
 VERSION = 2
 RECS = "recommendations"
 # Unique per process: stands in for a history while its document is serialised.
-_PLACEHOLDER = f"@@alliance-history-{secrets.token_hex(16)}@@"
+_PLACEHOLDER = f"@@alliance-history-{os.urandom(16).hex()}@@"
 _QUOTED = orjson.dumps(_PLACEHOLDER)
 TAIL_DAYS = 30  # as progress.RECENT_DAYS: today's report needs events this recent
 
@@ -41,6 +40,9 @@ class Source:
 
     def read(self, offset: int, length: int) -> bytes:
         return self.data[offset:offset + length]
+
+    def view(self, offset: int, length: int) -> memoryview:
+        return memoryview(self.data)[offset:offset + length]
 
 
 class LazyHistory(list):
@@ -61,21 +63,18 @@ class LazyHistory(list):
     def loaded(self) -> bool:
         return self._source is None
 
-    def raw(self) -> bytes | None:
-        """The history's bytes in the file, while it is not loaded."""
+    def raw_place(self) -> tuple["Source", int, int] | None:
+        """Where the history's bytes are in the file, while it is not loaded."""
         if self._source is None:
             return None
         _, hist_off, hist_len, _, _ = self.origin
-        return self._source.read(hist_off, hist_len)
+        return self._source, hist_off, hist_len
 
-    def untouched_doc(self, doc: dict) -> bytes | None:
-        """The whole document's bytes, if neither its fields nor its history changed."""
-        fields, _, _, doc_off, doc_len = self.origin
-        if self._source is None or len(doc) != len(fields) + 1:
-            return None
-        if any(doc.get(k) != v for k, v in fields.items()):
-            return None
-        return self._source.read(doc_off, doc_len)
+    def untouched(self, doc: dict) -> bool:
+        """True if neither the document's fields nor its history changed since it was read."""
+        fields = self.origin[0]
+        # A subset test of items() compares every field at C speed.
+        return self._source is not None and len(doc) == len(fields) + 1 and doc.items() >= fields.items()
 
     def _load(self) -> None:
         if self._source is not None:
@@ -116,53 +115,105 @@ class LazyHistory(list):
 # --- writing: the canonical bytes, and where each history is -------------------
 
 def assemble(tables: dict) -> tuple[bytes, dict[str, tuple[int, int, int, int]]]:
-    """Exactly ``dumps(tables)``, and where each recommendation sits in it.
+    """Exactly ``dumps(tables)``, and where each recommendation sits in it."""
+    parts, places = assemble_parts(tables)
+    return b"".join(parts), places
+
+
+def assemble_parts(tables: dict) -> tuple[list, dict[str, tuple[int, int, int, int]]]:
+    """``assemble`` as a list of buffers (slices of the old file are not copied).
 
     ``places`` maps a doc id to (history offset, history length, document
-    offset, document length).
-
-    Built table by table and document by document, as orjson lays them out, so
-    that an untouched lazy history is copied as bytes, never parsed.
+    offset, document length). Built table by table and document by document,
+    as orjson lays them out, so that an untouched document is copied from the
+    old file as bytes, never parsed or serialised.
     """
-    out = bytearray(b"{\n")
+    out = _Pieces()
     places: dict[str, tuple[int, int, int, int]] = {}
+    out.add(b"{\n")
     for t_i, name in enumerate(sorted(tables)):
         table = tables[name]
-        out += b'  ' + orjson.dumps(name) + b": "
+        out.add(b"  " + orjson.dumps(name) + b": ")
         if not table:
-            out += b"{}"
+            out.add(b"{}")
         else:
-            out += b"{\n"
+            out.add(b"{\n")
             for d_i, doc_id in enumerate(sorted(table)):
-                out += b"    " + orjson.dumps(doc_id) + b": "
+                out.add(b"    " + orjson.dumps(doc_id) + b": ")
                 if name == RECS:
                     places[doc_id] = _append_rec(out, table[doc_id])
                 else:
-                    out += _reindent(orjson.dumps(table[doc_id], default=plain, option=OPTIONS), 4)
-                out += b",\n" if d_i < len(table) - 1 else b"\n"
-            out += b"  }"
-        out += b",\n" if t_i < len(tables) - 1 else b"\n"
-    out += b"}\n"
-    return bytes(out), places
+                    out.add(_reindent(orjson.dumps(table[doc_id], default=plain, option=OPTIONS), 4))
+                out.add(b",\n" if d_i < len(table) - 1 else b"\n")
+            out.add(b"  }")
+        out.add(b",\n" if t_i < len(tables) - 1 else b"\n")
+    out.add(b"}\n")
+    return out.parts(), places
 
 
-def _append_rec(out: bytearray, doc: dict) -> tuple[int, int, int, int]:
-    doc_start = len(out)
+class _Pieces:
+    """Output as new bytes and references to the old file, joined at the end.
+
+    Copies that were neighbours in the old file, with exactly the bytes between
+    them that are written between them now, are joined into one slice.
+    """
+
+    def __init__(self):
+        self.pieces: list = []
+        self.size = 0
+
+    def add(self, data: bytes) -> None:
+        self.pieces.append(data)
+        self.size += len(data)
+
+    def copy(self, source: Source, offset: int, length: int) -> None:
+        self.pieces.append((source, offset, length))
+        self.size += length
+
+    def parts(self) -> list:
+        out, run, between = [], None, []
+        for piece in self.pieces:
+            if type(piece) is bytes:
+                between.append(piece)
+                continue
+            source, offset, length = piece
+            gap = sum(map(len, between))
+            if run and run[0] is source and run[2] + gap == offset:
+                run[2] = offset + length  # the bytes between are the old file's own
+            else:
+                self._flush(out, run, between)
+                run = [source, offset, offset + length]
+            between = []
+        self._flush(out, run, between)
+
+        return out
+
+    @staticmethod
+    def _flush(out: list, run, between: list) -> None:
+        if run:
+            out.append(run[0].view(run[1], run[2] - run[1]))
+        out.extend(between)
+
+
+def _append_rec(out: _Pieces, doc: dict) -> tuple[int, int, int, int]:
+    doc_start = out.size
     history = doc.get("history", [])
-    if isinstance(history, LazyHistory) and (whole := history.untouched_doc(doc)) is not None:
-        out += whole
-        _, hist_off, hist_len, doc_off, _ = history.origin
-        return doc_start + hist_off - doc_off, hist_len, doc_start, len(whole)
+    if isinstance(history, LazyHistory) and history.untouched(doc):
+        _, hist_off, hist_len, doc_off, doc_len = history.origin
+        out.copy(history.raw_place()[0], doc_off, doc_len)
+        return doc_start + hist_off - doc_off, hist_len, doc_start, doc_len
     body = _reindent(orjson.dumps({**doc, "history": _PLACEHOLDER}, default=plain, option=OPTIONS), 4)
     before, after = body.split(_QUOTED)
-    raw = history.raw() if isinstance(history, LazyHistory) else None
-    if raw is None:
-        raw = _reindent(orjson.dumps(history, default=plain, option=OPTIONS), 6)
-    out += before
-    hist_start = len(out)
-    out += raw
-    out += after
-    return hist_start, len(raw), doc_start, len(out) - doc_start
+    out.add(before)
+    hist_start = out.size
+    place = history.raw_place() if isinstance(history, LazyHistory) else None
+    if place is not None:
+        out.copy(*place)
+    else:
+        out.add(_reindent(orjson.dumps(history, default=plain, option=OPTIONS), 6))
+    hist_len = out.size - hist_start
+    out.add(after)
+    return hist_start, hist_len, doc_start, out.size - doc_start
 
 
 def _reindent(fragment: bytes, spaces: int) -> bytes:
@@ -188,13 +239,19 @@ def write_index(path: Path, tables: dict, places: dict[str, tuple[int, int, int,
         "key": file_key(path.stat()),
         "built": today.isoformat(),
         "tables": {name: table for name, table in tables.items() if name != RECS},
-        "recs": {doc_id: [{k: v for k, v in doc.items() if k != "history"},
-                          summarize(doc["history"], today), *places[doc_id]]
+        "recs": {doc_id: [_fields(doc), summarize(doc["history"], today), *places[doc_id]]
                  for doc_id, doc in recs.items()},
     }
     with contextlib.suppress(OSError):
         # No fsync: after a crash a lost or stale index is only ignored.
-        write_atomic(index_path(path), orjson.dumps(entry, default=plain, option=orjson.OPT_SORT_KEYS), sync=False)
+        write_atomic(index_path(path), orjson.dumps(entry, default=plain), sync=False)
+
+
+def _fields(doc: dict) -> dict:
+    history = doc["history"]
+    if isinstance(history, LazyHistory) and history.untouched(doc):
+        return history.origin[0]
+    return {k: v for k, v in doc.items() if k != "history"}
 
 
 def summarize(history: list[dict], today: dt.date) -> dict:

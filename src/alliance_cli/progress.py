@@ -159,29 +159,30 @@ def _change(rec: dict, before: str, event: dict) -> dict:
 
 def needs_attention(recs: list[dict], as_of: dt.date) -> list[dict]:
     """Stalled, downgraded (its latest change lowered its score), stale, or overdue."""
+    day = as_of.isoformat()
+    stale_before = (as_of - dt.timedelta(days=STALE_DAYS)).isoformat()
     flagged = []
     for rec in recs:
-        before, last = history.last_transition(rec["history"], as_of.isoformat())
-        status = last["to"] if last else "not_assessed"
-        reasons = _attention_reasons(rec, before, last, as_of)
+        before, last = history.last_transition(rec["history"], day)
+        reasons = _attention_reasons(rec, before, last, day, stale_before)
         if reasons:
-            flagged.append({"id": rec["id"], "title": rec["title"], "status": status,
+            flagged.append({"id": rec["id"], "title": rec["title"], "status": last["to"] if last else "not_assessed",
                             "last_updated": last["date"] if last else None, "reasons": reasons})
     return flagged
 
 
-def _attention_reasons(rec: dict, before: str, last: dict | None, as_of: dt.date) -> list[str]:
+def _attention_reasons(rec: dict, before: str, last: dict | None, day: str, stale_before: str) -> list[str]:
+    # ISO dates compare as strings: no parsing for the thousands that need nothing.
     reasons = []
     status = last["to"] if last else "not_assessed"
     if status == "stalled":
         reasons.append("stalled")
     if last and score(status) < score(before):
         reasons.append(f"downgraded from {before} on {last['date']}")
-    if last and status in OPEN_STATUSES:
-        idle = (as_of - dt.date.fromisoformat(last["date"])).days
-        if idle > STALE_DAYS:
-            reasons.append(f"not updated for {idle} days")
+    if last and status in OPEN_STATUSES and last["date"] < stale_before:
+        idle = (dt.date.fromisoformat(day) - dt.date.fromisoformat(last["date"])).days
+        reasons.append(f"not updated for {idle} days")
     due = rec.get("due")
-    if due and due < as_of.isoformat() and status != "implemented":
+    if due and due < day and status != "implemented":
         reasons.append(f"overdue (due {due})")
     return reasons

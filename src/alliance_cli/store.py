@@ -18,7 +18,6 @@ half a file) and has no lock (two writers lose each other's changes). Here:
 import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,17 +85,20 @@ def save_file(path: Path, data: dict) -> None:
     """
     from alliance_cli import dates, index
 
-    payload, places = index.assemble(data)  # serialise first: a failure leaves nothing
-    write_atomic(path, payload, keep_backup=True)
+    parts, places = index.assemble_parts(data)  # serialise first: a failure leaves nothing
+    write_atomic(path, parts, keep_backup=True)
     index.write_index(path, data, places, dates.today())
 
 
-def write_atomic(path: Path, payload: bytes, *, keep_backup: bool = False, sync: bool = True) -> None:
+def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False, sync: bool = True) -> None:
+    """Write ``payload`` (bytes, or a list of buffers) as ``path``, all or nothing."""
     directory = path.parent
     # os.replace needs only a writable folder: without this a read-only
     # (chmod a-w) tracker would silently be replaced by a writable one.
     if path.exists() and not os.access(path, os.W_OK):
         raise StoreError(f"cannot write {path}: the file is read-only; make it writable to record changes")
+    import tempfile
+
     _clean_stale_temps(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=temp_path_prefix(path), suffix=".json", dir=directory)
@@ -104,7 +106,7 @@ def write_atomic(path: Path, payload: bytes, *, keep_backup: bool = False, sync:
         raise StoreError(f"cannot write {path}: cannot create a file in {directory} ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as out:  # mkstemp already made it 0600
-            out.write(payload)
+            out.writelines([payload] if isinstance(payload, bytes | bytearray) else payload)
             out.flush()
             if sync:
                 os.fsync(out.fileno())

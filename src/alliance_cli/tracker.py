@@ -7,19 +7,15 @@ something changed and only if the block raised nothing.
 """
 
 import contextlib
-import difflib
 import os
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from tinydb import TinyDB
 
 from alliance_cli import dates, history, index, journal, migrations, store
-from alliance_cli.brief import load_brief, shipped_brief_path
 from alliance_cli.errors import InputError, StoreError
 from alliance_cli.migrations import META, RECS, SCHEMA
 from alliance_cli.statuses import parse_status
@@ -29,7 +25,8 @@ REC_KEYS = ("id", "pillar", "title", "text", "section", "key", "actors", "initia
 
 def new_event_id() -> str:
     # Random, not sequential: copies of a tracker merged later must never clash.
-    return secrets.token_hex(8)
+    # (os.urandom is what secrets uses, without its import cost on every command.)
+    return os.urandom(8).hex()
 
 
 def seed_tables(brief: dict, now: str) -> dict:
@@ -85,6 +82,8 @@ class State:
         raise InputError(self._unknown_id_message(rec_id))
 
     def _unknown_id_message(self, rec_id: str) -> str:
+        import difflib
+
         by_upper = {doc["id"].upper(): doc["id"] for doc in self.recs}
         close = difflib.get_close_matches(rec_id.strip().upper(), list(by_upper), n=3, cutoff=0.5)
         names = [by_upper[c] for c in close]  # closest first
@@ -229,6 +228,8 @@ def check_text(value: str, what: str) -> str:
 
 
 def check_evidence_url(url: str) -> str:
+    from urllib.parse import urlsplit
+
     check_text(url, "evidence URL")
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
@@ -287,6 +288,8 @@ class Tracker:
             return kept
 
     def _seed_data(self) -> dict[str, Any]:
+        from alliance_cli.brief import load_brief, shipped_brief_path
+
         brief = load_brief(self.seed or shipped_brief_path())
         return seed_tables(brief, _now())
 
