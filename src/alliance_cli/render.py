@@ -260,8 +260,14 @@ def breakdown(by_status: dict) -> str:
     return ", ".join(f"{n} {name}" for name in NAMES if (n := by_status[name]))
 
 
-def report_lines(report: dict, *, plain: bool) -> Iterable[tuple[str, str]]:
-    """The report as (style, line) pairs: the one layout behind both renderings."""
+TERMINAL_SECTION_ROWS = 20
+
+
+def report_lines(report: dict, *, plain: bool, cap: int | None = None) -> Iterable[tuple[str, str]]:
+    """The report as (style, line) pairs: the one layout behind both renderings.
+
+    ``cap`` limits each list section on a terminal, as `list` limits its rows.
+    """
     brief, overall = report["brief"], report["overall"]
     yield "bold", clean(brief["title"])
     yield "dim", clean(f"{brief['author']}, {brief['publisher']}, {brief['published']} — as of {report['as_of']}")
@@ -276,12 +282,12 @@ def report_lines(report: dict, *, plain: bool) -> Iterable[tuple[str, str]]:
                    f"{p['implemented']}/{p['total']} implemented  {clean(p['name'])}")
         yield "dim", " " * (width + 2) + breakdown(p["by_status"])
     yield from _report_section("Key recommendations", [
-        f"{k['id']:<12} {k['status']:<13} {clean(k['title'])}" for k in report["key"]])
+        f"{k['id']:<12} {k['status']:<13} {clean(k['title'])}" for k in report["key"]], cap)
     yield from _report_section(f"Recent changes (last 30 days to {report['as_of']})", [
         f"{c['date']}  {c['id']:<12} {c['from']} -> {c['to']}{'  (downgrade)' if c['downgrade'] else ''}"
-        + (f"  {clean(c['note'])}" if c["note"] else "") for c in report["recent"]])
+        + (f"  {clean(c['note'])}" if c["note"] else "") for c in report["recent"]], cap)
     yield from _report_section("Needs attention", [
-        f"{a['id']:<12} {a['status']:<13} {'; '.join(a['reasons'])}" for a in report["attention"]])
+        f"{a['id']:<12} {a['status']:<13} {'; '.join(a['reasons'])}" for a in report["attention"]], cap)
     if "changes_since" in report:
         yield from _since_lines(report["changes_since"])
     if "compare" in report:
@@ -310,13 +316,15 @@ def _compare_lines(compare: dict) -> Iterable[tuple[str, str]]:
         f"{x['id']:<12} now {x['status_now']:<13} {clean(x['title'])}" for x in compare["lost_implemented"]])
 
 
-def _report_section(title: str, lines: list[str]) -> Iterable[tuple[str, str]]:
+def _report_section(title: str, lines: list[str], cap: int | None = None) -> Iterable[tuple[str, str]]:
     yield "", ""
     yield "bold", title
     if not lines:
         yield "dim", "  none"
-    for line in lines:
+    for line in lines[:cap]:
         yield "", "  " + line
+    if cap is not None and len(lines) > cap:
+        yield "dim", f"  … {len(lines) - cap} more: pipe the report (alliance report | less) to see all"
 
 
 def report_plain(report: dict, out: IO | None = None) -> None:
@@ -328,6 +336,8 @@ def report_plain(report: dict, out: IO | None = None) -> None:
 def report_table(report: dict) -> None:
     from rich.text import Text
 
-    console = make_console()
-    for style, line in report_lines(report, plain=False):
-        console.print(Text(line, style=style), overflow="ellipsis", no_wrap=True)
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for style, line in report_lines(report, plain=False, cap=TERMINAL_SECTION_ROWS):
+        text.append(line + "\n", style=style or None)
+    text.rstrip()
+    make_console().print(text)
