@@ -96,13 +96,14 @@ def statuses(*, out: Output):
 @output_options("csv", "markdown")
 def list_(
     ctx: typer.Context,
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Only this pillar.")] = None,
-    status: Annotated[str | None, typer.Option("--status", "-s", help="Only this status.")] = None,
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Only this pillar.")] = None,
+    status: Annotated[str | None, typer.Option("--status", "-s", metavar="STATUS", help="Only this status.")] = None,
     key: Annotated[bool, typer.Option("--key", help="Only the brief's key recommendations.")] = False,
     search: Annotated[str | None, typer.Option(
-        "--search", help="Only those whose id, title or text contain TEXT.")] = None,
+        "--search", metavar="TEXT", help="Only those whose id, title or text contain TEXT.")] = None,
     limit: Annotated[int | None, typer.Option(
-        "--limit", "-n", help=f"At most N rows (0: all). Default {TERMINAL_LIMIT} on a terminal, else all.")] = None,
+        "--limit", "-n", metavar="N",
+        help=f"At most N rows (0: all). Default {TERMINAL_LIMIT} on a terminal, else all.")] = None,
     *, out: Output,
 ):
     """List recommendations with their current status."""
@@ -155,12 +156,12 @@ def show(ctx: typer.Context, rec_id: Annotated[str, typer.Argument(metavar="ID")
 def update_status(
     ctx: typer.Context,
     rec_id: Annotated[str, typer.Argument(metavar="ID", help="Recommendation id, e.g. SEC-1 (any case).")],
-    status: Annotated[str, typer.Argument(help="New status, e.g. implemented or in-progress.")],
-    note: Annotated[str, typer.Option("--note", "-m", help="What happened, in a sentence.")] = "",
+    status: Annotated[str, typer.Argument(metavar="STATUS", help="New status, e.g. implemented or in-progress.")],
+    note: Annotated[str, typer.Option("--note", "-m", metavar="TEXT", help="What happened, in a sentence.")] = "",
     evidence: Annotated[list[str] | None, typer.Option(
-        "--evidence", "-e", help="An http(s) URL backing the change; repeat for several.")] = None,
+        "--evidence", "-e", metavar="URL", help="An http(s) URL backing the change; repeat for several.")] = None,
     date: Annotated[str | None, typer.Option(
-        "--date", "-d", help="When it happened (default today): 2024-01-11, 'Jan 11 2024'…")] = None,
+        "--date", "-d", metavar="DATE", help="When it happened (default today): 2024-01-11, 'Jan 11 2024'…")] = None,
 ):
     """Record a status change, with its date, a note and evidence."""
     with open_tracker(ctx).write(f"update-status {rec_id} {status}") as state:
@@ -172,13 +173,14 @@ def update_status(
 @output_options("csv", "markdown", "html")
 def report(
     ctx: typer.Context,
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Only this pillar.")] = None,
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Only this pillar.")] = None,
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Every status as it stood at the end of DATE (default today).")] = None,
+        "--as-of", metavar="DATE", help="Every status as it stood at the end of DATE (default today).")] = None,
     since: Annotated[str | None, typer.Option(
-        "--since", help="Add what changed from DATE on: upgrades, downgrades, new evidence.")] = None,
+        "--since", metavar="DATE", help="Add what changed from DATE on: upgrades, downgrades, new evidence.")] = None,
     compare: Annotated[str | None, typer.Option(
-        "--compare", help="Add progress then (at DATE) and now per pillar, and what lost 'implemented'.")] = None,
+        "--compare", metavar="DATE",
+        help="Add progress then (at DATE) and now per pillar, and what lost 'implemented'.")] = None,
     *, out: Output,
 ):
     """Progress per pillar, key recommendations, recent changes and what needs attention."""
@@ -213,7 +215,8 @@ def report(
 def log(
     ctx: typer.Context,
     rec_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this recommendation.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only changes dated on or after DATE.")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="DATE", help="Only changes dated on or after DATE.")] = None,
     *, out: Output,
 ):
     """Status changes and undos, newest first."""
@@ -352,16 +355,20 @@ def _read_input(source: str) -> bytes:
 @app.command()
 def add(
     ctx: typer.Context,
-    pillar: Annotated[str, typer.Option("--pillar", "-p", help="Its pillar.")],
-    title: Annotated[str, typer.Option("--title", "-t", help="A short title (at most 70 characters).")],
-    text: Annotated[str | None, typer.Option("--text", help="The recommendation in full.")] = None,
-    rec_id: Annotated[str | None, typer.Option("--id", help="Its id (default: next free PILLAR-N).")] = None,
-    section: Annotated[str, typer.Option("--section", help="Where in the brief it comes from.")] = "",
+    pillar: Annotated[str, typer.Option("--pillar", "-p", metavar="PILLAR", help="Its pillar.")],
+    title: Annotated[str, typer.Option("--title", "-t", metavar="TEXT", help="A short title (at most 70 characters).")],
+    text: Annotated[str | None, typer.Option("--text", metavar="TEXT", help="The recommendation in full.")] = None,
+    rec_id: Annotated[str | None, typer.Option(
+        "--id", metavar="ID", help="Its id (default: next free PILLAR-N).")] = None,
+    section: Annotated[str, typer.Option("--section", metavar="TEXT", help="Where in the brief it comes from.")] = "",
     key: Annotated[bool, typer.Option("--key", help="One of the brief's key recommendations.")] = False,
-    due: Annotated[str | None, typer.Option("--due", help="Date by which it should be implemented.")] = None,
-    actor: Annotated[list[str] | None, typer.Option("--actor", help="Who must act; repeat.")] = None,
-    initiative: Annotated[list[str] | None, typer.Option("--initiative", help="A named mechanism; repeat.")] = None,
-    source: Annotated[list[str] | None, typer.Option("--source", help="A supporting http(s) URL; repeat.")] = None,
+    due: Annotated[str | None, typer.Option(
+        "--due", metavar="DATE", help="Date by which it should be implemented.")] = None,
+    actor: Annotated[list[str] | None, typer.Option("--actor", metavar="NAME", help="Who must act; repeat.")] = None,
+    initiative: Annotated[list[str] | None, typer.Option(
+        "--initiative", metavar="NAME", help="A named mechanism; repeat.")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", metavar="URL", help="A supporting http(s) URL; repeat.")] = None,
 ):
     """Add a recommendation to the tracker."""
     from alliance_cli import dates, render
@@ -384,11 +391,11 @@ def add(
 def edit(
     ctx: typer.Context,
     rec_id: Annotated[str, typer.Argument(metavar="ID")],
-    title: Annotated[str | None, typer.Option("--title", "-t")] = None,
-    text: Annotated[str | None, typer.Option("--text")] = None,
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p")] = None,
-    section: Annotated[str | None, typer.Option("--section")] = None,
-    due: Annotated[str | None, typer.Option("--due", help="A date, or 'none' to clear it.")] = None,
+    title: Annotated[str | None, typer.Option("--title", "-t", metavar="TEXT")] = None,
+    text: Annotated[str | None, typer.Option("--text", metavar="TEXT")] = None,
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR")] = None,
+    section: Annotated[str | None, typer.Option("--section", metavar="TEXT")] = None,
+    due: Annotated[str | None, typer.Option("--due", metavar="DATE", help="A date, or 'none' to clear it.")] = None,
     key: Annotated[bool | None, typer.Option("--key/--no-key")] = None,
 ):
     """Change a recommendation's title, text, pillar, section, due date or key flag."""

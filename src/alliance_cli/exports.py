@@ -17,7 +17,7 @@ from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
 from alliance_cli.progress import RECENT_DAYS
-from alliance_cli.render import breakdown, clean
+from alliance_cli.render import breakdown, cell_text, clean
 from alliance_cli.statuses import NAMES
 
 # Excel takes a CSV file for UTF-8 only when it starts with a byte order mark
@@ -66,17 +66,6 @@ def filters_text(filters: dict) -> str:
 def brief_line(brief: dict) -> str:
     # No commas, so that the CSV preamble row needs no quotes in the usual case.
     return f"{brief['title']} — {brief['author']} · {brief['publisher']} · {brief['published']}"
-
-
-def cell_text(value) -> str:
-    """A value as one cell's text: None empty, booleans true/false, lists space-separated."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return " ".join(cell_text(v) for v in value)
-    return str(value)
 
 
 # --- CSV --------------------------------------------------------------------

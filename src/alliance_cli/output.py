@@ -63,7 +63,7 @@ def output_options(*formats: str):
     def decorate(func):
         signature = inspect.signature(func)
         kept = [p for p in signature.parameters.values() if p.name != "out"]
-        added = [_option("format_", "auto", str, "--format", "-f",
+        added = [_option("format_", "auto", str, "--format", "-f", metavar="FORMAT",
                          help=f"auto (table on a terminal, tsv when piped), {', '.join(allowed)}."),
                  _option("json_", False, bool, "--json", help="Same as --format json."),
                  _option("output", None, Path | None, "--output", "-o", metavar="FILE",

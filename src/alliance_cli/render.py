@@ -61,7 +61,7 @@ def write_tsv(header: Iterable[str], rows: Iterable[Iterable], out: IO | None = 
     out.write("\t".join(header) + "\n")
     lines = []
     for row in rows:
-        cells = [v if type(v) is str else _cell(v) for v in row]
+        cells = [v if type(v) is str else cell_text(v) for v in row]
         joined = "".join(cells)
         # One check per row at C speed; escaping cell by cell only when needed.
         lines.append("\t".join(cells if joined.isprintable() else map(clean, cells)))
@@ -72,13 +72,14 @@ def write_tsv(header: Iterable[str], rows: Iterable[Iterable], out: IO | None = 
         out.write("\n".join(lines) + "\n")
 
 
-def _cell(value) -> str:
+def cell_text(value) -> str:
+    """A value as one cell's text (TSV and CSV): None empty, booleans true/false, lists space-separated."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return " ".join(value)
+        return " ".join(cell_text(v) for v in value)
     return str(value)
 
 
