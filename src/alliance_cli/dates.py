@@ -62,7 +62,3 @@ def _parse_free_form(text: str, what: str) -> dt.date:
     except (ValueError, OverflowError, parser.ParserError) as exc:
         raise InputError(f"cannot read {what} {text!r}: use YYYY-MM-DD, e.g. 2024-01-11") from exc
 
-
-def parse_iso_date(text: str) -> dt.date:
-    """Dates inside our own files are always ISO; anything else is a bad file."""
-    return dt.date.fromisoformat(text)

@@ -14,10 +14,6 @@ class AllianceError(Exception):
 
     exit_code = EXIT_FAILURE
 
-    def __init__(self, message: str, hint: str | None = None):
-        super().__init__(message)
-        self.hint = hint
-
 
 class InputError(AllianceError):
     """The user gave something we refuse: nothing is written."""

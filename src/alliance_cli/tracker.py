@@ -3,7 +3,8 @@
 ``Tracker`` takes its file path as a parameter (tests and ``--db`` give their
 own); ``Tracker.read()`` gives a read-only ``State``; ``Tracker.write()`` holds
 the lock for the whole read-change-write and saves once at the end, only if
-something changed and only if the block raised nothing.
+something changed and only if the block raised nothing. Both read through the
+derived index when it is current (``index``), so histories load only when used.
 """
 
 import contextlib
@@ -30,8 +31,10 @@ def new_event_id() -> str:
 
 
 def seed_tables(brief: dict, now: str) -> dict:
-    # SCHEMA: a new file starts at the current version, with no migration to record.
-    """The file's content for a new tracker of ``brief`` (a validated brief file)."""
+    """The file's content for a new tracker of ``brief`` (a validated brief file).
+
+    A new file starts at the current schema, with no migration to record.
+    """
     recs = [{**{k: r[k] for k in REC_KEYS if k in r}, "history": []} for r in brief["recommendations"]]
     return {
         META: {"1": {"schema": SCHEMA, "brief": brief["brief"], "pillars": brief["pillars"],
