@@ -79,7 +79,10 @@ def cell_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return " ".join(cell_text(v) for v in value)
+        try:
+            return " ".join(value)  # the usual list: URLs or names
+        except TypeError:
+            return " ".join(cell_text(v) for v in value)
     return str(value)
 
 
