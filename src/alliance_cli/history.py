@@ -26,8 +26,9 @@ def ordered(history: Iterable[dict], as_of: str | None = None) -> list[dict]:
 def present_summary(history: list[dict], as_of: str | None) -> dict | None:
     """The index's summary of a history not yet loaded, when it answers for ``as_of``.
 
-    It knows the latest change and the recent ones; a date before the latest
-    change needs the whole history.
+    It knows the latest change (its id, date, recorded_at and ``to`` only) and
+    the recent ones in full; a date before the latest change needs the whole
+    history.
     """
     summary = getattr(history, "summary", None)
     if summary is None or history.loaded:
@@ -39,6 +40,7 @@ def present_summary(history: list[dict], as_of: str | None) -> dict | None:
 
 
 def latest(history: list[dict], as_of: str | None = None) -> dict | None:
+    """The latest event as of a date (from a summary: only id, date, recorded_at and to)."""
     summary = present_summary(history, as_of)
     if summary is not None:
         return summary["last"]

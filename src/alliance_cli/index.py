@@ -21,7 +21,8 @@ import orjson
 
 from alliance_cli.store import OPTIONS, plain, write_atomic
 
-VERSION = 2
+VERSION = 3
+SLIM_KEYS = ("id", "date", "recorded_at", "to")
 RECS = "recommendations"
 # Unique per process: stands in for a history while its document is serialised.
 _PLACEHOLDER = f"@@alliance-history-{os.urandom(16).hex()}@@"
@@ -267,7 +268,9 @@ def _summary_of(history: list[dict], today: dt.date) -> dict:
     steps = hist.transitions(history)
     tail_from = (today - dt.timedelta(days=TAIL_DAYS)).isoformat()
     before, last = steps[-1] if steps else ("not_assessed", None)
-    return {"last": last, "before": before, "tail_from": tail_from,
+    # Of the latest event only what places it and its status: a recent one is in the tail whole.
+    slim = {k: last[k] for k in SLIM_KEYS} if last else None
+    return {"last": slim, "before": before, "tail_from": tail_from,
             "tail": [[b, e] for b, e in steps if e["date"] >= tail_from]}
 
 
