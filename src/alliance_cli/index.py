@@ -19,6 +19,7 @@ from pathlib import Path
 
 import orjson
 
+from alliance_cli.progress import RECENT_DAYS
 from alliance_cli.store import OPTIONS, plain, write_atomic
 
 VERSION = 3
@@ -27,7 +28,7 @@ RECS = "recommendations"
 # Unique per process: stands in for a history while its document is serialised.
 _PLACEHOLDER = f"@@alliance-history-{os.urandom(16).hex()}@@"
 _QUOTED = orjson.dumps(_PLACEHOLDER)
-TAIL_DAYS = 30  # as progress.RECENT_DAYS: today's report needs events this recent
+TAIL_DAYS = RECENT_DAYS  # the tail must hold every event today's report lists as recent
 
 
 class Source:
