@@ -5,6 +5,7 @@ serves today's report and any past one.
 """
 
 import datetime as dt
+from collections import Counter
 
 from alliance_cli import history
 from alliance_cli.statuses import NAMES, SCORE_RULE, score
@@ -16,12 +17,11 @@ OPEN_STATUSES = ("no_action", "in_progress", "partial", "stalled")
 
 
 def summarize(statuses: list[str]) -> dict:
-    counts = {name: 0 for name in NAMES}
-    for status in statuses:
-        counts[status] += 1
+    found = Counter(statuses)
+    counts = {name: found[name] for name in NAMES}
     total = len(statuses)
     return {
-        "progress": round(sum(score(s) for s in statuses) / total, 4) if total else 0.0,
+        "progress": round(sum(n * score(s) for s, n in counts.items()) / total, 4) if total else 0.0,
         "implemented": counts["implemented"],
         "total": total,
         "by_status": counts,
@@ -69,7 +69,8 @@ def recommendation_detail(rec: dict, pillars: list[dict], as_of: str) -> dict:
 
 def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.date,
                  since: dt.date | None = None, compare: dt.date | None = None) -> dict:
-    rows = [rec_row(r, as_of.isoformat()) for r in recs]
+    day = as_of.isoformat()
+    rows = [rec_row(r, day) for r in recs]
     report = {
         "brief": brief,
         "as_of": as_of.isoformat(),

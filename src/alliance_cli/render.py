@@ -110,9 +110,11 @@ def list_table(rows: list[dict], total: int) -> None:
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     widths = []
 
+    from rich.cells import cell_len
+
     def fixed(header: str, values) -> None:
         # Ids, statuses and dates are never squeezed: only the title gives way.
-        widest = max((console.measure(str(v)).maximum for v in values), default=0)
+        widest = max((cell_len(str(v)) for v in values), default=0)
         widths.append(max(widest, len(header)))
         table.add_column(header, no_wrap=True, min_width=widths[-1])
 
