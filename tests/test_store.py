@@ -104,3 +104,15 @@ def test_store_errors_name_the_file(tmp_path):
     folder.mkdir()
     with pytest.raises(StoreError, match="is a directory"):
         store.load_file(folder)
+
+
+def test_a_symlinked_tracker_is_written_through_the_link(run, tmp_path):
+    real = tmp_path / "real" / "tracker.json"
+    real.parent.mkdir()
+    run("--db", str(real), "list")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    run("--db", str(link), "update-status", "SEC-1", "partial")
+    assert link.is_symlink() and link.resolve() == real
+    state = Tracker(real).read()
+    assert [e["to"] for r in state.recommendations() for e in r["history"]] == ["partial"]

@@ -244,7 +244,9 @@ def check_evidence_url(url: str) -> str:
 
 class Tracker:
     def __init__(self, path: Path, *, lock_timeout: float = 10.0, seed: Path | None = None):
-        self.path = Path(path)
+        # Through a symlink to the file it names: a save replaces files, and
+        # replacing the link itself would quietly part it from the real tracker.
+        self.path = Path(os.path.realpath(path))
         self.lock_timeout = lock_timeout
         self.seed = seed
 
