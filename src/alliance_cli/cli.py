@@ -246,6 +246,8 @@ def undo(
     from alliance_cli import journal, render
 
     tracker = open_tracker(ctx)
+    # Read twice on purpose: the plan is shown and confirmed without the lock (a
+    # person may take a while to answer), then checked again under it.
     target = journal.undo_target(tracker.read().journal)
     if target is None:
         raise AllianceError("nothing to undo: no writing command is left in the journal")
