@@ -58,6 +58,11 @@ def test_pillar_filter(run):
 
 
 def test_table_report_renders(run):
-    out = run("report", "--format", "table", env={"COLUMNS": "100"}).stdout
-    assert "Overall" in out and "█" not in out.splitlines()[0]
-    assert "Needs attention" in out
+    run("update-status", "CYBER-1", "implemented", "--date", days_ago(2))
+    out = run("report", "--format", "table", env={"COLUMNS": "100", "NO_COLOR": "1"}).stdout
+    bars = [line for line in out.splitlines() if "░" in line or "█" in line]
+    assert [line.split()[0] for line in bars] == ["Overall", "SEC", "ECON", "CYBER", "CLIMATE"]
+    assert "█" * 20 in next(line for line in bars if line.startswith("CYBER"))  # drawn, not "#"
+    assert "#" not in "".join(bars)
+    assert "denominator: 16 recommendations" in " ".join(out.split())  # wrapped, never cut
+    assert "Needs attention" in out and "Recent changes" in out

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -102,7 +103,7 @@ def test_writer_waits_for_the_lock_and_loses_nothing(seeded, tmp_path):
 def test_store_errors_name_the_file(tmp_path):
     folder = tmp_path / "folder.json"
     folder.mkdir()
-    with pytest.raises(StoreError, match="is a directory"):
+    with pytest.raises(StoreError, match=re.escape(str(folder)) + " is a directory"):
         store.load_file(folder)
 
 

@@ -286,19 +286,12 @@ def init(
 ):
     """Start a tracker from a brief file (see the README for the format)."""
     from alliance_cli import dates, exchange, render
-    from alliance_cli.brief import validate_brief
-    from alliance_cli.tracker import seed_tables
 
+    # A brief file is an export without histories: one validation, one seeding.
     data = exchange.load_json(_read_input(str(brief_file)), str(brief_file))
-    now = dates.timestamp(dates.utc_now())
-    if exchange.has_histories(data):
-        exchange.validate_export(data, str(brief_file))
-        tables = exchange.seed_from_export(data, now)
-    else:
-        validate_brief(data, str(brief_file))
-        tables = seed_tables(data, now)
+    exchange.validate_export(data, str(brief_file))
     tracker = open_tracker(ctx)
-    kept = tracker.replace(tables, force=force)
+    kept = tracker.replace(exchange.seed_from_export(data, dates.now_stamp()), force=force)
     if kept:
         typer.echo(f"previous tracker kept as {kept}", err=True)
     count = len(data["recommendations"])
@@ -331,7 +324,7 @@ def import_(
     exchange.validate_export(data, name)
     tracker = open_tracker(ctx)
     if not tracker.path.exists():
-        tracker.replace(exchange.seed_from_export(data, dates.timestamp(dates.utc_now())), force=False)
+        tracker.replace(exchange.seed_from_export(data, dates.now_stamp()), force=False)
         typer.echo(f"started {tracker.path} from {name}: {len(data['recommendations'])} recommendations")
         return
     with tracker.write(f"import {name}") as state:

@@ -23,6 +23,11 @@ def export_time() -> str:
     pinned = os.environ.get("SOURCE_DATE_EPOCH")
     if pinned and pinned.strip().isdigit():
         return timestamp(dt.datetime.fromtimestamp(int(pinned), dt.UTC))
+    return now_stamp()
+
+
+def now_stamp() -> str:
+    """This moment as a UTC timestamp: when a change was recorded."""
     return timestamp(utc_now())
 
 

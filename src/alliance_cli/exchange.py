@@ -123,7 +123,3 @@ def load_json(raw: bytes, source: str) -> dict:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BriefError(source, "(file)", f"not valid UTF-8 JSON ({exc})") from None
-
-
-def has_histories(data: dict) -> bool:
-    return any(isinstance(r, dict) and "history" in r for r in data.get("recommendations") or [])

@@ -10,7 +10,7 @@ a tracker merged in either order give the same file.
 
 from collections.abc import Iterable
 
-from alliance_cli.statuses import DEFAULT, is_downgrade
+from alliance_cli.statuses import DEFAULT
 
 
 def order_key(event: dict) -> tuple[str, str, str]:
@@ -83,6 +83,3 @@ def transitions(history: list[dict], as_of: str | None = None) -> list[tuple[str
         before = event["to"]
     return pairs
 
-
-def downgrades(history: list[dict], as_of: str | None = None) -> list[tuple[str, dict]]:
-    return [(before, e) for before, e in transitions(history, as_of) if is_downgrade(before, e["to"])]

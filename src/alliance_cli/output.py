@@ -29,10 +29,7 @@ class Output:
         self.path = path
 
     def emit(self, writers: dict[str, Writer]) -> None:
-        if self.fmt == "table":
-            writers["table"](sys.stdout)  # Rich draws straight to the terminal
-            return
-        if self.path is None:
+        if self.fmt == "table" or self.path is None:
             writers[self.fmt](sys.stdout)  # streamed, not built up in memory
             return
         buffer = io.StringIO()

@@ -8,7 +8,7 @@ import datetime as dt
 from collections import Counter
 
 from alliance_cli import history
-from alliance_cli.statuses import NAMES, SCORE_RULE, score
+from alliance_cli.statuses import NAMES, SCORE_RULE, is_downgrade, score
 
 RECENT_DAYS = 30
 STALE_DAYS = 180
@@ -153,7 +153,7 @@ def _change(rec: dict, before: str, event: dict) -> dict:
     return {
         "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
         "title": rec["title"], "from": before, "to": event["to"],
-        "downgrade": score(event["to"]) < score(before),
+        "downgrade": is_downgrade(before, event["to"]),
         "note": event["note"], "evidence": event["evidence"], "event": event["id"],
     }
 
@@ -178,7 +178,7 @@ def _attention_reasons(rec: dict, before: str, last: dict | None, day: str, stal
     status = last["to"] if last else "not_assessed"
     if status == "stalled":
         reasons.append("stalled")
-    if last and score(status) < score(before):
+    if last and is_downgrade(before, status):
         reasons.append(f"downgraded from {before} on {last['date']}")
     if last and status in OPEN_STATUSES and last["date"] < stale_before:
         idle = (dt.date.fromisoformat(day) - dt.date.fromisoformat(last["date"])).days

@@ -342,7 +342,7 @@ def report_plain(report: dict, out: IO | None = None) -> None:
 def report_table(report: dict) -> None:
     from rich.text import Text
 
-    text = Text(no_wrap=True, overflow="ellipsis")
+    text = Text()  # long lines wrap: the rule and a long note stay readable whole
     for style, line in report_lines(report, plain=False, cap=TERMINAL_SECTION_ROWS):
         text.append(line + "\n", style=style or None)
     text.rstrip()

@@ -162,7 +162,7 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def ensure_parent(path: Path) -> None:
-    """Create the default data directory (0700); a --db path's parent must exist."""
+    """A tracker's folder must exist: only the default data folder is created (by ``paths``)."""
     parent = path.parent
     if parent.is_dir():
         return

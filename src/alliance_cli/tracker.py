@@ -104,7 +104,7 @@ class State:
         event = {
             "id": new_event_id(),
             "date": when.isoformat(),
-            "recorded_at": dates.timestamp(dates.utc_now()),
+            "recorded_at": dates.now_stamp(),
             "from": history.status_at(rec["history"], when.isoformat()),
             "to": new,
             "note": note,
@@ -256,7 +256,7 @@ class Tracker:
             with self.write("init"):
                 pass
         data = self._load()
-        migrations.upgrade(data, self.path, now=_now(), keep_backup=False)  # in memory only
+        migrations.upgrade(data, self.path, now=dates.now_stamp(), keep_backup=False)  # in memory only
         return State(data, self.path)
 
     def _load(self) -> dict:
@@ -270,11 +270,11 @@ class Tracker:
         with store.write_lock(self.path, self.lock_timeout):
             created = not self.path.exists()
             data = self._seed_data() if created else self._load()
-            upgraded = migrations.upgrade(data, self.path, now=_now(), keep_backup=True)
+            upgraded = migrations.upgrade(data, self.path, now=dates.now_stamp(), keep_backup=True)
             state = State(data, self.path)
             yield state
             if state.changes:
-                journal.record(state.journal, command, state.changes, _now(), state.journal_extra)
+                journal.record(state.journal, command, state.changes, dates.now_stamp(), state.journal_extra)
             if created or upgraded or state.storage.dirty:
                 store.save_file(self.path, state.storage.data)
 
@@ -287,7 +287,7 @@ class Tracker:
                 if not force:
                     raise InputError(f"{self.path} already holds a tracker: pass --force to replace it "
                                      "(the old file is kept beside it)")
-                kept = self.path.with_name(f"{self.path.name}.replaced-{_now().replace(':', '')}")
+                kept = self.path.with_name(f"{self.path.name}.replaced-{dates.now_stamp().replace(':', '')}")
                 os.link(self.path, kept)
             store.save_file(self.path, tables)
             return kept
@@ -296,8 +296,4 @@ class Tracker:
         from alliance_cli.brief import load_brief, shipped_brief_path
 
         brief = load_brief(self.seed or shipped_brief_path())
-        return seed_tables(brief, _now())
-
-
-def _now() -> str:
-    return dates.timestamp(dates.utc_now())
+        return seed_tables(brief, dates.now_stamp())
