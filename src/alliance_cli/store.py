@@ -171,20 +171,44 @@ def ensure_parent(path: Path) -> None:
 
 @contextlib.contextmanager
 def write_lock(path: Path, timeout: float) -> Iterator[None]:
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(path) + ".lock", timeout=timeout, mode=FILE_MODE)
+    """Hold ``<file>.lock`` (an advisory ``flock``, released by the kernel if we die)."""
+    fd = _open_lock_file(path)
     try:
-        lock.acquire()
-    except Timeout:
-        raise BusyError(f"the tracker is busy (file {path}): another alliance command "
-                        f"has held it for over {timeout:g}s; try again") from None
-    except PermissionError:
-        raise StoreError(f"cannot write {path}: permission denied on its directory") from None
-    try:
+        _acquire(fd, path, timeout)
         yield
     finally:
-        lock.release()
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _open_lock_file(path: Path) -> int:
+    # fcntl directly, not filelock: the same flock, without 15-50 ms of imports
+    # on every write. A lock file left by an earlier command may be locked
+    # through a read-only descriptor when we cannot write it.
+    lock_file = f"{path}.lock"
+    try:
+        return os.open(lock_file, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except PermissionError:
+        with contextlib.suppress(OSError):
+            return os.open(lock_file, os.O_RDONLY)
+        raise StoreError(f"cannot write {path}: cannot create or open its lock file {lock_file}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: cannot open its lock file {lock_file} ({exc.strerror})") from None
+
+
+def _acquire(fd: int, path: Path, timeout: float) -> None:
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise BusyError(f"the tracker is busy (file {path}): another alliance command "
+                                f"has held it for over {timeout:g}s; try again") from None
+            time.sleep(0.05)
 
 
 class FileStorage(Storage):
