@@ -79,9 +79,10 @@ class State:
 
     def get(self, rec_id: str) -> dict:
         wanted = rec_id.strip().upper()
-        for doc in self.recommendations():
+        # Over the stored documents: TinyDB would copy every one of them to find one.
+        for doc_id, doc in self.storage.data.get(RECS, {}).items():
             if doc["id"].upper() == wanted:
-                return doc
+                return self.recs.get(doc_id=int(doc_id))
         raise InputError(self._unknown_id_message(rec_id))
 
     def _unknown_id_message(self, rec_id: str) -> str:
