@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import os
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,6 +86,52 @@ def test_an_edit_of_a_field_alone_is_saved(run, db):
     saved = next(d for d in store.load_file(db)["recommendations"].values() if d["id"] == "SEC-1")
     assert saved["title"] == "Only the title changes" and len(saved["history"]) == 2
     assert json.loads(run("show", "SEC-1", "--json").stdout)["title"] == "Only the title changes"
+
+
+def test_list_and_report_read_light_documents_and_the_rest_comes_from_the_file(run, db):
+    scenario(run)
+    full = {d["id"]: {k: v for k, v in d.items() if k != "history"}
+            for d in store.load_file(db)["recommendations"].values()}
+    assert b'"text"' not in index.index_path(db).read_bytes()  # the index holds no long text
+    state = Tracker(db).read()
+    light = {d["id"]: d for d in state.recommendations(complete=False)}
+    assert all(set(d) <= {*index.LIGHT_KEYS, "history"} for d in light.values())
+    assert {i: {k: d[k] for k in d if k != "history"} for i, d in light.items()} == {
+        i: {k: v for k, v in f.items() if k in index.LIGHT_KEYS} for i, f in full.items()}
+    assert {d["id"]: {k: v for k, v in d.items() if k != "history"} for d in state.recommendations()} == full
+    assert state.get("sec-2")["text"] == full["SEC-2"]["text"]
+
+
+def test_search_finds_words_that_are_only_in_the_text(run, db):
+    scenario(run)
+    climate_2 = next(d for d in store.load_file(db)["recommendations"].values() if d["id"] == "CLIMATE-2")
+    word = climate_2["text"].split()[-1]
+    found = [r["id"] for r in json.loads(run("list", "--search", word, "--json").stdout)]
+    assert "CLIMATE-2" in found
+
+
+def test_a_write_that_read_a_light_history_keeps_every_field(run, db):
+    scenario(run)
+    before = db.read_bytes()
+    with Tracker(db).write("test") as state:
+        doc = state.recommendations(complete=False)[0]
+        assert "text" not in doc
+        list(doc["history"])  # read, not changed
+        state.update_status("ECON-3", "partial")
+    after = store.load_file(db)
+    assert db.read_bytes() == store.dumps(after)
+    old = json.loads(before)
+    keep = {k: d for k, d in old["recommendations"].items() if d["id"] != "ECON-3"}
+    assert {k: after["recommendations"][k] for k in keep} == keep
+
+
+def test_a_light_document_changed_without_completing_is_never_written(run, db):
+    scenario(run)
+    before = db.read_bytes()
+    with pytest.raises(RuntimeError, match="light document"), Tracker(db).write("test") as state:
+        doc = state.recommendations(complete=False)[1]
+        state.recs.update({"history": []}, doc_ids=[doc.doc_id])  # a bug: not through State.get
+    assert db.read_bytes() == before
 
 
 def test_a_stale_or_broken_index_is_ignored(run, db):

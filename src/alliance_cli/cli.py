@@ -114,7 +114,7 @@ def list_(
     day = dates.today()
     filters = {"pillar": state.pillar_id(pillar) if pillar else None,
                "status": parse_status(status) if status else None, "key": key, "search": search}
-    rows = progress.select_rows(state.recommendations(), day.isoformat(), **filters)
+    rows = progress.select_rows(state.recommendations(complete=search is not None), day.isoformat(), **filters)
     meta = export_meta(state, day, {**filters, "limit": limit})
     shown = rows[:limit] if limit else rows
     out.emit({
@@ -190,7 +190,7 @@ def report(
     start = _date_before(since, end, "--since") if since else None
     then = _date_before(compare, end, "--compare") if compare else None
     state = open_tracker(ctx).read()
-    recs, pillars = state.recommendations(), state.pillars
+    recs, pillars = state.recommendations(complete=False), state.pillars
     if pillar:
         wanted = state.pillar_id(pillar)
         recs = [r for r in recs if r["pillar"] == wanted]
@@ -225,7 +225,7 @@ def log(
     state = open_tracker(ctx).read()
     wanted = state.get(rec_id)["id"] if rec_id else None
     start = dates.parse_date(since, what="--since date").isoformat() if since else None
-    rows = journal.log_rows(state.recommendations(), state.journal, wanted, start)
+    rows = journal.log_rows(state.recommendations(complete=False), state.journal, wanted, start)
     meta = export_meta(state, dates.today(), {"id": wanted, "since": start})
     out.emit({
         "json": lambda f: render.write_json(rows, f),

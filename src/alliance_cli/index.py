@@ -1,14 +1,20 @@
 """A derived index beside the tracker file, so that reads need not parse every event.
 
 The tracker file stays the one record, in the same canonical bytes. Beside it,
-``<file>.index`` (safe to delete; never shared) holds everything except the
-recommendations' histories, a summary of each history (enough for `list` and
-today's `report`), and where each history sits in the tracker file. It is
-keyed by the file's identity (inode, size, mtime, ctime): any change made
+``<file>.index`` (safe to delete; never shared) holds the tables other than
+the recommendations, and for each recommendation only what `list` and
+`report` show (``LIGHT_KEYS``), a summary of its history (enough for the
+present), and where the document and its history sit in the tracker file. It
+is keyed by the file's identity (inode, size, mtime, ctime): any change made
 outside alliance (an editor, git, a copy) makes it stale, and a stale index is
-ignored. Histories then load lazily, one at a time (``LazyHistory``); a save
-copies the bytes of every untouched history from the old file instead of
-re-serialising it (``assemble``).
+ignored.
+
+Documents read through it are *light*: histories load lazily, one at a time
+(``LazyHistory``), and the other fields are read from the tracker file when
+a command asks for the whole document (``complete``). A save copies the bytes
+of every untouched document from the old file instead of re-serialising it
+(``assemble``); a light document that was changed is refused, never written
+short of its fields.
 """
 
 import contextlib
@@ -22,7 +28,9 @@ import orjson
 from alliance_cli.progress import RECENT_DAYS
 from alliance_cli.store import OPTIONS, plain, write_atomic
 
-VERSION = 3
+VERSION = 4
+# What list and report read of a recommendation: the index holds these, the file the rest.
+LIGHT_KEYS = ("id", "pillar", "title", "key", "due")
 SLIM_KEYS = ("id", "date", "recorded_at", "to")
 RECS = "recommendations"
 # Unique per process: stands in for a history while its document is serialised.
@@ -52,14 +60,17 @@ class LazyHistory(list):
 
     It also remembers its recommendation as the index had it (``origin``: the
     fields, and where the whole document and its history sit in the file), so
-    that a save can copy an untouched document's bytes instead of serialising it.
+    that a save can copy an untouched document's bytes instead of serialising
+    it, and ``complete`` can read the fields the index left out.
     """
 
-    __slots__ = ("_source", "summary", "origin")
+    __slots__ = ("_source", "summary", "origin", "file", "complete")
 
-    def __init__(self, source: Source, summary: dict, origin: tuple):
+    def __init__(self, source: Source, summary: dict, origin: list):
         super().__init__()
         self._source, self.summary, self.origin = source, summary, origin
+        self.file = source  # kept after the history loads: the fields may still be needed
+        self.complete = False
 
     @property
     def loaded(self) -> bool:
@@ -74,9 +85,21 @@ class LazyHistory(list):
 
     def untouched(self, doc: dict) -> bool:
         """True if neither the document's fields nor its history changed since it was read."""
+        return self._source is not None and self.same_fields(doc)
+
+    def same_fields(self, doc: dict) -> bool:
         fields = self.origin[0]
         # A subset test of items() compares every field at C speed.
-        return self._source is not None and len(doc) == len(fields) + 1 and doc.items() >= fields.items()
+        return len(doc) == len(fields) + 1 and doc.items() >= fields.items()
+
+    def read_fields(self) -> dict:
+        """The document's fields as the file has them, without parsing its history."""
+        _, hist_off, hist_len, doc_off, doc_len = self.origin
+        head = self.file.read(doc_off, hist_off - doc_off)
+        tail = self.file.read(hist_off + hist_len, doc_off + doc_len - hist_off - hist_len)
+        fields = orjson.loads(head + b"[]" + tail)
+        del fields["history"]
+        return fields
 
     def _load(self) -> None:
         if self._source is not None:
@@ -112,6 +135,39 @@ class LazyHistory(list):
         return super().__repr__()
 
     __hash__ = None
+
+
+def complete(doc: dict) -> dict:
+    """Give a light document (in place) the fields the index left out; its history stays lazy."""
+    history = doc.get("history")
+    if isinstance(history, LazyHistory) and not history.complete:
+        if not history.same_fields(doc):
+            raise RuntimeError(f"internal error: light document {doc.get('id')!r} changed before it was completed")
+        fields = history.read_fields()
+        doc.update(fields)
+        history.origin[0] = fields
+        history.complete = True
+    return doc
+
+
+def light_histories(tables: dict) -> dict:
+    """The lazy histories of light documents, by doc id: ``check_light`` needs them at save time."""
+    return {doc_id: h for doc_id, doc in tables.get(RECS, {}).items()
+            if isinstance(h := doc.get("history"), LazyHistory) and not h.complete}
+
+
+def check_light(tables: dict, light: dict) -> None:
+    """Refuse a save in which a light document lost its lazy history before it was completed.
+
+    ``assemble`` copies an untouched light document's bytes and completes one
+    whose history was read; one whose history was replaced could only be
+    written short of the fields the index left out. (Removing one is fine.)
+    """
+    recs = tables.get(RECS, {})
+    for doc_id, history in light.items():
+        doc = recs.get(doc_id)
+        if not history.complete and doc is not None and doc.get("history") is not history:
+            raise RuntimeError(f"internal error: light document {doc_id} was changed without being completed")
 
 
 # --- writing: the canonical bytes, and where each history is -------------------
@@ -202,8 +258,10 @@ def _append_rec(out: _Pieces, doc: dict) -> tuple[int, int, int, int]:
     history = doc.get("history", [])
     if isinstance(history, LazyHistory) and history.untouched(doc):
         _, hist_off, hist_len, doc_off, doc_len = history.origin
-        out.copy(history.raw_place()[0], doc_off, doc_len)
+        out.copy(history.file, doc_off, doc_len)
         return doc_start + hist_off - doc_off, hist_len, doc_start, doc_len
+    if isinstance(history, LazyHistory):
+        complete(doc)  # its history was read: the fields the index left out come from the file
     body = _reindent(orjson.dumps({**doc, "history": _PLACEHOLDER}, default=plain, option=OPTIONS), 4)
     before, after = body.split(_QUOTED)
     out.add(before)
@@ -235,39 +293,38 @@ def file_key(st: os.stat_result) -> list[int]:
 
 def write_index(path: Path, tables: dict, places: dict[str, tuple[int, int, int, int]], today: dt.date) -> None:
     """Best effort: an index that cannot be written only means slower reads."""
-    recs = tables.get(RECS, {})
+    tail_from = (today - dt.timedelta(days=TAIL_DAYS)).isoformat()
     entry = {
         "version": VERSION,
         "key": file_key(path.stat()),
         "built": today.isoformat(),
         "tables": {name: table for name, table in tables.items() if name != RECS},
-        "recs": {doc_id: [_fields(doc), summarize(doc["history"], today), *places[doc_id]]
-                 for doc_id, doc in recs.items()},
+        "recs": [[doc_id, _light(doc), summarize(doc["history"], tail_from), *places[doc_id]]
+                 for doc_id, doc in tables.get(RECS, {}).items()],
     }
     with contextlib.suppress(OSError):
         # No fsync: after a crash a lost or stale index is only ignored.
         write_atomic(index_path(path), orjson.dumps(entry, default=plain), sync=False)
 
 
-def _fields(doc: dict) -> dict:
+def _light(doc: dict) -> dict:
     history = doc["history"]
-    if isinstance(history, LazyHistory) and history.untouched(doc):
-        return history.origin[0]
-    return {k: v for k, v in doc.items() if k != "history"}
+    if isinstance(history, LazyHistory) and not history.complete and history.same_fields(doc):
+        return history.origin[0]  # read light, unchanged
+    return {k: doc[k] for k in LIGHT_KEYS if k in doc}
 
 
-def summarize(history: list[dict], today: dt.date) -> dict:
-    """What the present needs of a history: the latest change and the recent ones."""
+def summarize(history: list[dict], tail_from: str) -> dict:
+    """What the present needs of a history: the latest change and those from ``tail_from`` on."""
     if isinstance(history, LazyHistory) and not history.loaded:
-        return _carry_forward(history.summary, today)
-    return _summary_of(history, today)
+        return _carry_forward(history.summary, tail_from)
+    return _summary_of(history, tail_from)
 
 
-def _summary_of(history: list[dict], today: dt.date) -> dict:
+def _summary_of(history: list[dict], tail_from: str) -> dict:
     from alliance_cli import history as hist
 
     steps = hist.transitions(history)
-    tail_from = (today - dt.timedelta(days=TAIL_DAYS)).isoformat()
     before, last = steps[-1] if steps else ("not_assessed", None)
     # Of the latest event only what places it and its status: a recent one is in the tail whole.
     slim = {k: last[k] for k in SLIM_KEYS} if last else None
@@ -275,16 +332,15 @@ def _summary_of(history: list[dict], today: dt.date) -> dict:
             "tail": [[b, e] for b, e in steps if e["date"] >= tail_from]}
 
 
-def _carry_forward(summary: dict, today: dt.date) -> dict:
+def _carry_forward(summary: dict, tail_from: str) -> dict:
     # An untouched history keeps its summary; the tail only ever shrinks with time.
-    tail_from = max(summary["tail_from"], (today - dt.timedelta(days=TAIL_DAYS)).isoformat())
-    if tail_from == summary["tail_from"]:
+    if tail_from <= summary["tail_from"]:
         return summary
     return {**summary, "tail_from": tail_from, "tail": [s for s in summary["tail"] if s[1]["date"] >= tail_from]}
 
 
 def read_index(path: Path, schema: int) -> dict | None:
-    """The tables with lazy histories, or None when there is no usable index."""
+    """The tables with light documents, or None when there is no usable index."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -298,8 +354,8 @@ def read_index(path: Path, schema: int) -> dict | None:
         if next(iter(tables.get("meta", {}).values()), {}).get("schema") != schema:
             raise ValueError("another schema")
         source = Source(fd)  # the map keeps the file open; the descriptor is closed below
-        tables[RECS] = {doc_id: {**fields, "history": LazyHistory(source, summary, (fields, *where))}
-                        for doc_id, (fields, summary, *where) in entry["recs"].items()}
+        tables[RECS] = {doc_id: {**fields, "history": LazyHistory(source, summary, [fields, *where])}
+                        for doc_id, fields, summary, *where in entry["recs"]}
     except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         return None
     finally:

@@ -53,6 +53,9 @@ class State:
         self.storage = store.FileStorage(data)
         self.db = TinyDB(storage=lambda: self.storage)
         self.recs = self.db.table(RECS)
+        # Documents read through the index hold only what list and report show
+        # until completed (``index.complete``); a save checks none was cut short.
+        self.light = index.light_histories(data)
         self.journal = self.db.table(migrations.JOURNAL)
         # What this command changed, as reversible operations for the journal.
         self.changes: list[dict] = []
@@ -66,9 +69,18 @@ class State:
     def pillars(self) -> list[dict]:
         return self._meta["pillars"]
 
-    def recommendations(self) -> list[dict]:
+    def recommendations(self, *, complete: bool = True) -> list[dict]:
+        """Every recommendation in the brief's order; ``complete=False`` may give only
+        ``index.LIGHT_KEYS`` and the history (all that list and report read)."""
+        if complete:
+            self._complete_all()
         # The file's keys are sorted as text ("10" before "2"); the brief's order is by doc id.
         return sorted(self.recs.all(), key=lambda doc: doc.doc_id)
+
+    def _complete_all(self) -> None:
+        if any(not h.complete for h in self.light.values()):
+            for doc in self.storage.data.get(RECS, {}).values():
+                index.complete(doc)
 
     def pillar_id(self, text: str) -> str:
         by_upper = {p["id"].upper(): p["id"] for p in self.pillars}
@@ -82,6 +94,7 @@ class State:
         # Over the stored documents: TinyDB would copy every one of them to find one.
         for doc_id, doc in self.storage.data.get(RECS, {}).items():
             if doc["id"].upper() == wanted:
+                index.complete(doc)
                 return self.recs.get(doc_id=int(doc_id))
         raise InputError(self._unknown_id_message(rec_id))
 
@@ -187,9 +200,10 @@ class State:
     # --- undo ---------------------------------------------------------------
 
     def find_doc(self, rec_id: str):
-        for doc in self.recs:
+        for doc_id, doc in self.storage.data.get(RECS, {}).items():
             if doc["id"] == rec_id:
-                return doc
+                index.complete(doc)
+                return self.recs.get(doc_id=int(doc_id))
         raise StoreError(f"cannot undo: recommendation {rec_id} is no longer in {self.path} "
                          "(was the file edited by hand?)")
 
@@ -277,6 +291,7 @@ class Tracker:
             if state.changes:
                 journal.record(state.journal, command, state.changes, dates.now_stamp(), state.journal_extra)
             if created or upgraded or state.storage.dirty:
+                index.check_light(state.storage.data, state.light)
                 store.save_file(self.path, state.storage.data)
 
     def replace(self, tables: dict, *, force: bool) -> Path | None:
