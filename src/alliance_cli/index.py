@@ -174,20 +174,22 @@ def check_light(tables: dict, light: dict) -> None:
 
 def assemble(tables: dict) -> tuple[bytes, dict[str, tuple[int, int, int, int]]]:
     """Exactly ``dumps(tables)``, and where each recommendation sits in it."""
-    parts, places = assemble_parts(tables)
+    parts, places, _ = assemble_parts(tables)
     return b"".join(parts), places
 
 
-def assemble_parts(tables: dict) -> tuple[list, dict[str, tuple[int, int, int, int]]]:
+def assemble_parts(tables: dict) -> tuple[list, dict[str, tuple[int, int, int, int]], set[str]]:
     """``assemble`` as a list of buffers (slices of the old file are not copied).
 
     ``places`` maps a doc id to (history offset, history length, document
-    offset, document length). Built table by table and document by document,
-    as orjson lays them out, so that an untouched document is copied from the
-    old file as bytes, never parsed or serialised.
+    offset, document length); the set holds the documents copied untouched.
+    Built table by table and document by document, as orjson lays them out,
+    so that an untouched document is copied from the old file as bytes, never
+    parsed or serialised.
     """
     out = _Pieces()
     places: dict[str, tuple[int, int, int, int]] = {}
+    copied: set[str] = set()
     out.add(b"{\n")
     for t_i, name in enumerate(sorted(tables)):
         table = tables[name]
@@ -196,70 +198,86 @@ def assemble_parts(tables: dict) -> tuple[list, dict[str, tuple[int, int, int, i
             out.add(b"{}")
         else:
             out.add(b"{\n")
-            for d_i, doc_id in enumerate(sorted(table)):
-                out.add(b"    " + orjson.dumps(doc_id) + b": ")
-                if name == RECS:
-                    places[doc_id] = _append_rec(out, table[doc_id])
-                else:
+            if name == RECS:
+                _append_recs(out, table, places, copied)
+            else:
+                for d_i, doc_id in enumerate(sorted(table)):
+                    out.add(b"    " + orjson.dumps(doc_id) + b": ")
                     out.add(_reindent(orjson.dumps(table[doc_id], default=plain, option=OPTIONS), 4))
-                out.add(b",\n" if d_i < len(table) - 1 else b"\n")
+                    out.add(b",\n" if d_i < len(table) - 1 else b"\n")
             out.add(b"  }")
         out.add(b",\n" if t_i < len(tables) - 1 else b"\n")
     out.add(b"}\n")
-    return out.parts(), places
+    return out.parts(), places, copied
+
+
+def _append_recs(out: "_Pieces", table: dict, places: dict, copied: set) -> None:
+    last = len(table) - 1
+    for d_i, doc_id in enumerate(sorted(table)):
+        doc = table[doc_id]
+        out.add(b"    " + orjson.dumps(doc_id) + b": ")
+        history = doc.get("history")
+        if type(history) is LazyHistory and history.untouched(doc):
+            _, hist_off, hist_len, doc_off, doc_len = history.origin
+            start = out.size
+            out.copy(history.file, doc_off, doc_len)
+            places[doc_id] = (start + hist_off - doc_off, hist_len, start, doc_len)
+            copied.add(doc_id)
+        else:
+            places[doc_id] = _append_rec(out, doc)
+        out.add(b",\n" if d_i < last else b"\n")
 
 
 class _Pieces:
-    """Output as new bytes and references to the old file, joined at the end.
+    """Output as new bytes and slices of the old file, in order.
 
-    Copies that were neighbours in the old file, with exactly the bytes between
-    them that are written between them now, are joined into one slice.
+    A copy that continues the previous one in the old file, with exactly the
+    old file's bytes written between them (keys and separators), extends that
+    slice. Compared byte for byte, not by length: a field edited to a value of
+    the same length ("2027-01-01" to "2028-01-01") must not be read back from
+    the old file.
     """
 
+    __slots__ = ("out", "size", "run", "between", "gap")
+
     def __init__(self):
-        self.pieces: list = []
+        self.out: list = []
         self.size = 0
+        self.run: list | None = None  # [source, start, end] of the slice being extended
+        self.between: list[bytes] = []
+        self.gap = 0
 
     def add(self, data: bytes) -> None:
-        self.pieces.append(data)
+        self.between.append(data)
+        self.gap += len(data)
         self.size += len(data)
 
     def copy(self, source: Source, offset: int, length: int) -> None:
-        self.pieces.append((source, offset, length))
+        run = self.run
+        if (run is not None and run[0] is source and run[2] + self.gap == offset
+                and source.view(run[2], self.gap) == b"".join(self.between)):
+            run[2] = offset + length
+        else:
+            self._flush()
+            self.run = [source, offset, offset + length]
+        self.between, self.gap = [], 0
         self.size += length
 
+    def _flush(self) -> None:
+        if self.run:
+            source, start, end = self.run
+            self.out.append(source.view(start, end - start))
+        self.out.extend(self.between)
+
     def parts(self) -> list:
-        out, run, between = [], None, []
-        for piece in self.pieces:
-            if type(piece) is bytes:
-                between.append(piece)
-                continue
-            source, offset, length = piece
-            gap = sum(map(len, between))
-            if run and run[0] is source and run[2] + gap == offset:
-                run[2] = offset + length  # the bytes between are the old file's own
-            else:
-                self._flush(out, run, between)
-                run = [source, offset, offset + length]
-            between = []
-        self._flush(out, run, between)
-
-        return out
-
-    @staticmethod
-    def _flush(out: list, run, between: list) -> None:
-        if run:
-            out.append(run[0].view(run[1], run[2] - run[1]))
-        out.extend(between)
+        self._flush()
+        self.run, self.between, self.gap = None, [], 0
+        return self.out
 
 
 def _append_rec(out: _Pieces, doc: dict) -> tuple[int, int, int, int]:
     doc_start = out.size
     history = doc.get("history", [])
-    if isinstance(history, LazyHistory) and history.untouched(doc):
-        _, hist_off, hist_len, doc_off, doc_len = history.origin
-        out.copy(history.file, doc_off, doc_len)
-        return doc_start + hist_off - doc_off, hist_len, doc_start, doc_len
     if isinstance(history, LazyHistory):
         complete(doc)  # its history was read: the fields the index left out come from the file
     body = _reindent(orjson.dumps({**doc, "history": _PLACEHOLDER}, default=plain, option=OPTIONS), 4)
@@ -291,15 +309,19 @@ def file_key(st: os.stat_result) -> list[int]:
     return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-def write_index(path: Path, tables: dict, places: dict[str, tuple[int, int, int, int]], today: dt.date) -> None:
-    """Best effort: an index that cannot be written only means slower reads."""
+def write_index(path: Path, tables: dict, places: dict[str, tuple[int, int, int, int]], today: dt.date,
+                copied: set[str] = frozenset()) -> None:
+    """Best effort: an index that cannot be written only means slower reads.
+
+    ``copied``: documents ``assemble`` copied untouched, whose light fields are known.
+    """
     tail_from = (today - dt.timedelta(days=TAIL_DAYS)).isoformat()
     entry = {
         "version": VERSION,
         "key": file_key(path.stat()),
         "built": today.isoformat(),
         "tables": {name: table for name, table in tables.items() if name != RECS},
-        "recs": [[doc_id, _light(doc), summarize(doc["history"], tail_from), *places[doc_id]]
+        "recs": [[doc_id, _light(doc, doc_id in copied), summarize(doc["history"], tail_from), *places[doc_id]]
                  for doc_id, doc in tables.get(RECS, {}).items()],
     }
     with contextlib.suppress(OSError):
@@ -307,10 +329,9 @@ def write_index(path: Path, tables: dict, places: dict[str, tuple[int, int, int,
         write_atomic(index_path(path), orjson.dumps(entry, default=plain), sync=False)
 
 
-def _light(doc: dict) -> dict:
-    history = doc["history"]
-    if isinstance(history, LazyHistory) and not history.complete and history.same_fields(doc):
-        return history.origin[0]  # read light, unchanged
+def _light(doc: dict, copied: bool) -> dict:
+    if copied and not doc["history"].complete:
+        return doc["history"].origin[0]  # read light, unchanged
     return {k: doc[k] for k in LIGHT_KEYS if k in doc}
 
 

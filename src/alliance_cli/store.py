@@ -85,9 +85,9 @@ def save_file(path: Path, data: dict) -> None:
     """
     from alliance_cli import dates, index
 
-    parts, places = index.assemble_parts(data)  # serialise first: a failure leaves nothing
+    parts, places, copied = index.assemble_parts(data)  # serialise first: a failure leaves nothing
     write_atomic(path, parts, keep_backup=True)
-    index.write_index(path, data, places, dates.today())
+    index.write_index(path, data, places, dates.today(), copied)
 
 
 def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False, sync: bool = True) -> None:
