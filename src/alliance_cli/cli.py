@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 TERMINAL_LIMIT = 50
 
 
+def lazy(module: str):
+    """A module of alliance_cli imported when a writer is called: only the chosen format pays for it."""
+    import importlib
+
+    return importlib.import_module(f"alliance_cli.{module}")
+
+
 class AllianceGroup(TyperGroup):
     def parse_args(self, ctx, args):
         for arg in args:
@@ -107,7 +114,7 @@ def list_(
     *, out: Output,
 ):
     """List recommendations with their current status."""
-    from alliance_cli import dates, exports, progress, render
+    from alliance_cli import dates, progress, render
     from alliance_cli.statuses import parse_status
 
     state = open_tracker(ctx).read()
@@ -121,8 +128,8 @@ def list_(
         "json": lambda f: render.write_json(shown, f),
         "table": lambda f: render.list_table(rows if limit == 0 else rows[: limit or TERMINAL_LIMIT], len(rows)),
         "tsv": lambda f: render.list_tsv(shown, f),
-        "csv": lambda f: f.write(exports.list_csv(shown, meta)),
-        "markdown": lambda f: f.write(exports.list_markdown(shown, meta)),
+        "csv": lambda f: f.write(lazy("exports").list_csv(shown, meta)),
+        "markdown": lambda f: f.write(lazy("exports").list_markdown(shown, meta)),
     })
 
 
@@ -138,7 +145,7 @@ def export_meta(state, as_of, filters: dict) -> dict:
 @output_options("markdown")
 def show(ctx: typer.Context, rec_id: Annotated[str, typer.Argument(metavar="ID")], *, out: Output):
     """Everything about one recommendation, with its dated history."""
-    from alliance_cli import dates, exports, progress, render
+    from alliance_cli import dates, progress, render
 
     state = open_tracker(ctx).read()
     rec = state.get(rec_id)
@@ -147,7 +154,7 @@ def show(ctx: typer.Context, rec_id: Annotated[str, typer.Argument(metavar="ID")
         "json": lambda f: render.write_json(detail, f),
         "table": lambda f: render.show_table(detail),
         "tsv": lambda f: render.show_plain(detail, f),
-        "markdown": lambda f: f.write(exports.show_markdown(detail, export_meta(state, dates.today(),
+        "markdown": lambda f: f.write(lazy("exports").show_markdown(detail, export_meta(state, dates.today(),
                                                                                  {"id": rec["id"]}))),
     })
 
@@ -184,7 +191,7 @@ def report(
     *, out: Output,
 ):
     """Progress per pillar, key recommendations, recent changes and what needs attention."""
-    from alliance_cli import dates, exports, html_report, progress, render, timeline
+    from alliance_cli import dates, progress, render
 
     end = dates.parse_date(as_of, what="--as-of date") if as_of else dates.today()
     start = _date_before(since, end, "--since") if since else None
@@ -203,10 +210,10 @@ def report(
                                              "filters": meta["filters"]}, f),
         "table": lambda f: render.report_table(data),
         "tsv": lambda f: render.report_plain(data, f),
-        "csv": lambda f: f.write(exports.report_csv(data, meta)),
-        "markdown": lambda f: f.write(exports.report_markdown(data, meta)),
-        "html": lambda f: f.write(html_report.report_html(
-            data, meta, timeline.monthly_progress(pillars, recs, end))),
+        "csv": lambda f: f.write(lazy("exports").report_csv(data, meta)),
+        "markdown": lambda f: f.write(lazy("exports").report_markdown(data, meta)),
+        "html": lambda f: f.write(lazy("html_report").report_html(
+            data, meta, lazy("timeline").monthly_progress(pillars, recs, end))),
     })
 
 
@@ -220,7 +227,7 @@ def log(
     *, out: Output,
 ):
     """Status changes and undos, newest first."""
-    from alliance_cli import dates, exports, journal, render
+    from alliance_cli import dates, journal, render
 
     state = open_tracker(ctx).read()
     wanted = state.get(rec_id)["id"] if rec_id else None
@@ -231,8 +238,8 @@ def log(
         "json": lambda f: render.write_json(rows, f),
         "table": lambda f: render.log_table(rows),
         "tsv": lambda f: render.log_tsv(rows, f),
-        "csv": lambda f: f.write(exports.log_csv(rows, meta)),
-        "markdown": lambda f: f.write(exports.log_markdown(rows, meta)),
+        "csv": lambda f: f.write(lazy("exports").log_csv(rows, meta)),
+        "markdown": lambda f: f.write(lazy("exports").log_markdown(rows, meta)),
     })
 
 
