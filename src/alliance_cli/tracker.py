@@ -70,11 +70,17 @@ class State:
         return self._meta["pillars"]
 
     def recommendations(self, *, complete: bool = True) -> list[dict]:
-        """Every recommendation in the brief's order; ``complete=False`` may give only
-        ``index.LIGHT_KEYS`` and the history (all that list and report read)."""
-        if complete:
-            self._complete_all()
+        """Every recommendation in the brief's order, as TinyDB documents.
+
+        ``complete=False`` is for reading only (list, report, log): the stored
+        documents themselves, not copies, and possibly with only
+        ``index.LIGHT_KEYS`` and the history.
+        """
         # The file's keys are sorted as text ("10" before "2"); the brief's order is by doc id.
+        if not complete:
+            stored = self.storage.data.get(RECS, {})
+            return [stored[k] for k in sorted(stored, key=int)]
+        self._complete_all()
         return sorted(self.recs.all(), key=lambda doc: doc.doc_id)
 
     def _complete_all(self) -> None:
