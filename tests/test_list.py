@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from alliance_cli.brief import load_brief, shipped_brief_path
 
 BRIEF = load_brief(shipped_brief_path())
@@ -59,6 +61,23 @@ def test_table_respects_no_color_and_width(run):
     from rich.cells import cell_len
     assert all(cell_len(line) <= 80 for line in out.splitlines())
     assert all(i in out for i in ALL_IDS)
+
+
+@pytest.mark.parametrize("width", [30, 45, 60, 80, 120])
+def test_a_narrow_terminal_drops_columns_but_never_cuts_an_id_or_a_status(run, width):
+    run("update-status", "CLIMATE-3", "not_assessed")
+    run("update-status", "SEC-1", "in_progress")
+    out = run("list", "--format", "table", "--limit", "0", env={"NO_COLOR": "1", "COLUMNS": str(width)}).stdout
+    from rich.cells import cell_len
+    lines = out.splitlines()
+    assert all(cell_len(line) <= width for line in lines)
+    header = lines[0]
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert set(rows) == set(ALL_IDS)  # every id whole
+    assert "not_assessed" in rows["CLIMATE-3"] and "in_progress" in rows["SEC-1"]
+    assert ("Title" in header) == (width >= 45)  # the title gives way before it goes
+    assert ("Updated" in header) == (width >= 60)
+    assert "Pillar" in header and "Key" in header if width >= 80 else True
 
 
 def test_unknown_filters_are_refused(run, seeded):

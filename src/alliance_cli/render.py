@@ -107,32 +107,49 @@ def list_table(rows: list[dict], total: int) -> None:
     from rich.table import Table
 
     console = make_console()
+    columns = _list_columns(rows, console.width)
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    widths = []
-
-    from rich.cells import cell_len
-
-    def fixed(header: str, values) -> None:
-        # Ids, statuses and dates are never squeezed: only the title gives way.
-        widest = max((cell_len(str(v)) for v in values), default=0)
-        widths.append(max(widest, len(header)))
-        table.add_column(header, no_wrap=True, min_width=widths[-1])
-
-    fixed("ID", (clean(r["id"]) for r in rows))
-    fixed("Pillar", (clean(r["pillar"]) for r in rows))
-    fixed("Status", (r["status"] for r in rows))
-    fixed("Key", ["★"])
-    # Rich shrinks every column once a no-wrap one is too wide; so we give the
-    # title exactly what is left: 6 columns have 5 rules and 10 padding cells.
-    title_width = max(10, console.width - sum(widths) - len(" Updated  ") - 15)
-    table.add_column("Title", overflow="ellipsis", no_wrap=True, max_width=title_width)
-    fixed("Updated", (r["last_updated"] or "-" for r in rows))
+    for header, width in columns.items():
+        # Exact widths: Rich then neither squeezes a column nor measures every cell again.
+        table.add_column(header, no_wrap=True, width=width, overflow="ellipsis")
+    cells = {"ID": lambda r: user_text(r["id"]), "Pillar": lambda r: user_text(r["pillar"]),
+             "Status": lambda r: status_text(r["status"]), "Key": lambda r: "★" if r["key"] else "",
+             "Title": lambda r: user_text(r["title"]), "Updated": lambda r: r["last_updated"] or "-"}
     for row in rows:
-        table.add_row(user_text(row["id"]), user_text(row["pillar"]), status_text(row["status"]),
-                      "★" if row["key"] else "", user_text(row["title"]), row["last_updated"] or "-")
+        table.add_row(*(cells[header](row) for header in columns))
     console.print(table)
     if len(rows) < total:
         make_console(stderr=True).print(f"showing {len(rows)} of {total} — --limit 0 for all")
+
+
+# Dropped in this order when the terminal is too narrow for all: ids and
+# statuses are never cut, and the title gives way before anything is dropped.
+_OPTIONAL = ("Key", "Pillar", "Updated", "Title")
+_TITLE_MIN = 10
+
+
+def _list_columns(rows: list[dict], width: int) -> dict[str, int]:
+    from rich.cells import cell_len
+
+    def widest(header: str, values) -> int:
+        return max([len(header), *(cell_len(v) for v in values)])
+
+    columns = {"ID": widest("ID", (clean(r["id"]) for r in rows)),
+               "Pillar": widest("Pillar", (clean(r["pillar"]) for r in rows)),
+               "Status": widest("Status", (r["status"] for r in rows)),
+               "Key": len("Key"),
+               "Title": widest("Title", (clean(r["title"]) for r in rows)),
+               "Updated": widest("Updated", (r["last_updated"] or "-" for r in rows))}
+    for name in _OPTIONAL:
+        rules = 3 * (len(columns) - 1)  # " │ " between neighbours
+        others = sum(w for h, w in columns.items() if h != "Title") + rules
+        if "Title" in columns and width - others >= min(_TITLE_MIN, columns["Title"]):
+            columns["Title"] = min(columns["Title"], width - others)
+            break
+        if "Title" not in columns and others <= width:
+            break
+        del columns[name]
+    return columns
 
 
 def list_tsv(rows: list[dict], out: IO | None = None) -> None:
