@@ -40,6 +40,22 @@ def test_failed_replace_leaves_the_old_file_and_no_temp(seeded, monkeypatch):
     assert not list(seeded.parent.glob(store.TEMP_PREFIX + "*"))
 
 
+def test_a_failed_fsync_leaves_the_old_file_and_no_temp(seeded, monkeypatch):
+    """The sync runs in a thread while the index is built: its failure must still stop the save."""
+    before = digest(seeded)
+    synced = []
+
+    def broken_fsync(fd):
+        synced.append(fd)
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(StoreError, match="Input/output error"), Tracker(seeded).write() as state:
+        state.update_status("SEC-1", "implemented")
+    assert synced and digest(seeded) == before
+    assert not list(seeded.parent.glob(store.TEMP_PREFIX + "*"))
+
+
 def test_an_exception_inside_a_command_writes_nothing(seeded):
     before = digest(seeded)
     with pytest.raises(RuntimeError), Tracker(seeded).write() as state:

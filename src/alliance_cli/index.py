@@ -309,24 +309,26 @@ def file_key(st: os.stat_result) -> list[int]:
     return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-def write_index(path: Path, tables: dict, places: dict[str, tuple[int, int, int, int]], today: dt.date,
-                copied: set[str] = frozenset()) -> None:
-    """Best effort: an index that cannot be written only means slower reads.
-
-    ``copied``: documents ``assemble`` copied untouched, whose light fields are known.
-    """
+def index_body(tables: dict, places: dict[str, tuple[int, int, int, int]], today: dt.date,
+               copied: set[str] = frozenset()) -> bytes:
+    """The index but its key, serialised: it does not need the new file, so a save builds
+    it while the file is being synced. ``copied``: documents copied untouched by ``assemble``."""
     tail_from = (today - dt.timedelta(days=TAIL_DAYS)).isoformat()
-    entry = {
+    return orjson.dumps({
         "version": VERSION,
-        "key": file_key(path.stat()),
         "built": today.isoformat(),
         "tables": {name: table for name, table in tables.items() if name != RECS},
         "recs": [[doc_id, _light(doc, doc_id in copied), summarize(doc["history"], tail_from), *places[doc_id]]
                  for doc_id, doc in tables.get(RECS, {}).items()],
-    }
+    }, default=plain)
+
+
+def write_index_body(path: Path, body: bytes) -> None:
+    """The index of ``path`` as it is now: ``body`` keyed by the file's identity."""
     with contextlib.suppress(OSError):
+        key = orjson.dumps(file_key(path.stat()))
         # No fsync: after a crash a lost or stale index is only ignored.
-        write_atomic(index_path(path), orjson.dumps(entry, default=plain), sync=False)
+        write_atomic(index_path(path), b'{"key":' + key + b"," + body[1:], sync=False)
 
 
 def _light(doc: dict, copied: bool) -> dict:

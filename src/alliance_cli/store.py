@@ -18,7 +18,7 @@ half a file) and has no lock (two writers lose each other's changes). Here:
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +86,19 @@ def save_file(path: Path, data: dict) -> None:
     from alliance_cli import dates, index
 
     parts, places, copied = index.assemble_parts(data)  # serialise first: a failure leaves nothing
-    write_atomic(path, parts, keep_backup=True)
-    index.write_index(path, data, places, dates.today(), copied)
+    today = dates.today()
+    body = write_atomic(path, parts, keep_backup=True,
+                        meanwhile=lambda: index.index_body(data, places, today, copied))
+    index.write_index_body(path, body)
 
 
-def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False, sync: bool = True) -> None:
-    """Write ``payload`` (bytes, or a list of buffers) as ``path``, all or nothing."""
+def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False, sync: bool = True,
+                 meanwhile: Callable[[], Any] | None = None) -> Any:
+    """Write ``payload`` (bytes, or a list of buffers) as ``path``, all or nothing.
+
+    ``meanwhile`` runs while the kernel syncs the file (and drops the old
+    backup) in another thread; its result is returned.
+    """
     directory = path.parent
     # os.replace needs only a writable folder: without this a read-only
     # (chmod a-w) tracker would silently be replaced by a writable one.
@@ -108,10 +115,9 @@ def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False
         with os.fdopen(fd, "wb") as out:  # mkstemp already made it 0600
             out.writelines([payload] if isinstance(payload, bytes | bytearray) else payload)
             out.flush()
-            if sync:
-                os.fsync(out.fileno())
+            result = _while_syncing(out.fileno() if sync else None, path if keep_backup else None, meanwhile)
         if keep_backup:
-            _keep_backup(path)
+            _link_backup(path)
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -121,19 +127,55 @@ def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False
         raise
     if sync:
         _fsync_dir(directory)
+    return result
+
+
+def _while_syncing(fd: int | None, path: Path | None, meanwhile: Callable[[], Any] | None) -> Any:
+    """fsync ``fd`` and remove the old backup of ``path`` in a thread, running ``meanwhile`` here.
+
+    Both are kernel work that releases the GIL (tens of milliseconds for a
+    large tracker), so the caller's own work costs nothing extra.
+    """
+    def kernel_work() -> None:
+        if fd is not None:
+            os.fsync(fd)
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                backup_path(path).unlink()
+
+    if meanwhile is None:
+        kernel_work()
+        return None
+    import threading
+
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            kernel_work()
+        except BaseException as exc:  # re-raised in the caller's thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="alliance-fsync")
+    worker.start()
+    try:
+        result = meanwhile()
+    finally:
+        worker.join()
+    if failure:
+        raise failure[0]
+    return result
 
 
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
-def _keep_backup(path: Path) -> None:
+def _link_backup(path: Path) -> None:
     # A hard link costs nothing and keeps the previous state readable.
-    bak = backup_path(path)
-    with contextlib.suppress(FileNotFoundError):
-        bak.unlink()
+    # (The old backup was removed while the new file was being synced.)
     with contextlib.suppress(FileNotFoundError, OSError):
-        os.link(path, bak)
+        os.link(path, backup_path(path))
 
 
 def temp_path_prefix(path: Path) -> str:
