@@ -218,3 +218,17 @@ def test_a_save_through_the_index_gives_exactly_the_canonical_bytes(tmp_path_fac
             doc[field] = "".join("x" if c != "x" else "y" for c in doc[field])
     payload, _ = index.assemble(tables)  # first: dumps below loads every lazy history
     assert payload == store.dumps(tables)
+
+
+def test_export_is_written_one_recommendation_at_a_time_with_the_same_bytes(run, db, tmp_path):
+    from alliance_cli import exchange
+
+    scenario(run)
+    run("update-status", "ECON-3", "partial", "--note", "a\nnote \u2028 with \"quotes\"")
+    state = Tracker(db).read()
+    parts = exchange.export_parts(state, "2026-01-01T00:00:00Z")
+    assert not any(r["history"].loaded for r in state.recommendations(complete=False))  # nothing kept
+    assert b"".join(parts) == store.dumps(exchange.export_data(Tracker(db).read(), "2026-01-01T00:00:00Z"))
+    out = tmp_path / "export.json"
+    run("export", "-o", str(out), env={"SOURCE_DATE_EPOCH": "1767225600"})
+    assert out.read_bytes() == run("export", env={"SOURCE_DATE_EPOCH": "1767225600"}).stdout_bytes

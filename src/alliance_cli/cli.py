@@ -311,11 +311,10 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically).")] = None,
 ):
     """Write the whole tracker: the brief, statuses and full histories (JSON)."""
-    from alliance_cli import dates, exchange, store
+    from alliance_cli import dates, exchange
 
     state = open_tracker(ctx).read()
-    payload = store.dumps(exchange.export_data(state, dates.export_time()))
-    write_output(payload, output)
+    write_output(exchange.export_parts(state, dates.export_time()), output)
 
 
 @app.command("import")

@@ -20,20 +20,42 @@ EVENT_KEYS = ("id", "date", "recorded_at", "from", "to", "note", "evidence")
 EVENT_ID = re.compile(r"^[0-9a-f]{8,32}$")
 
 
-def export_data(state: State, exported_at: str) -> dict:
+def export_data(state: State, exported_at: str, *, recs: list[dict] | None = None) -> dict:
     return {
         "format": 1,
         "exported_at": exported_at,
         "brief": state.brief,
         "pillars": state.pillars,
-        "recommendations": [_export_rec(rec) for rec in state.recommendations()],
+        "recommendations": [_export_rec(rec) for rec in (state.recommendations() if recs is None else recs)],
     }
 
 
-def _export_rec(rec: dict) -> dict:
+def export_parts(state: State, exported_at: str) -> list[bytes]:
+    """Exactly ``store.dumps(export_data(...))``, as buffers made one recommendation at a time.
+
+    Each history is parsed, written and let go: the export never holds every
+    event of a large tracker as objects at once (issue #5: peak memory).
+    """
+    from alliance_cli import index, store
+
+    recs = state.recommendations()
+    placeholder = "@@alliance-recommendations@@"
+    head = store.dumps({**export_data(state, exported_at, recs=[]), "recommendations": placeholder})
+    before, after = head.split(b'"' + placeholder.encode() + b'"')
+    if not recs:
+        return [before, b"[]", after]
+    parts = [before, b"[\n"]
+    for i, rec in enumerate(recs):
+        body = store.dumps(_export_rec(rec, index.events(rec["history"])))[:-1]  # without its newline
+        parts += [b"    ", body.replace(b"\n", b"\n    "), b",\n" if i < len(recs) - 1 else b"\n"]
+    parts += [b"  ]", after]
+    return parts
+
+
+def _export_rec(rec: dict, events: list[dict] | None = None) -> dict:
     out = {k: rec[k] for k in REC_KEYS if k in rec}
     out["status"] = history.status_at(rec["history"])
-    out["history"] = history.ordered(rec["history"])
+    out["history"] = history.ordered(rec["history"] if events is None else events)
     return out
 
 

@@ -137,6 +137,15 @@ class LazyHistory(list):
     __hash__ = None
 
 
+def events(history: list[dict]) -> list[dict]:
+    """A history's events; a lazy one not loaded yet is parsed for the caller and stays unloaded."""
+    place = history.raw_place() if isinstance(history, LazyHistory) else None
+    if place is not None:
+        source, offset, length = place
+        return orjson.loads(source.read(offset, length))
+    return list(history)
+
+
 def complete(doc: dict) -> dict:
     """Give a light document (in place) the fields the index left out; its history stays lazy."""
     history = doc.get("history")

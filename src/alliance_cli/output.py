@@ -82,13 +82,13 @@ def _option(name, default, kind, *flags, **settings) -> inspect.Parameter:
                              annotation=Annotated[kind, typer.Option(*flags, **settings)])
 
 
-def write_output(payload: bytes, path: Path | None) -> None:
+def write_output(payload: bytes | list[bytes], path: Path | None) -> None:
     """To stdout, or atomically to a file (a reader never sees half of it)."""
     from alliance_cli import store
 
     if path is None:
         sys.stdout.flush()
-        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.writelines([payload] if isinstance(payload, bytes) else payload)
         sys.stdout.flush()
         return
     if not path.parent.is_dir():
