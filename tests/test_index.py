@@ -43,14 +43,24 @@ def outputs(run):
 
 
 def test_answers_through_the_index_equal_answers_without_it(run, db):
+    """Three ways to read: the index a save wrote, one rebuilt from the file, a whole parse."""
     scenario(run)
     idx = index.index_path(db)
     assert idx.exists()
     assert isinstance(Tracker(db).read().recommendations()[0]["history"], index.LazyHistory)
     with_index = outputs(run)
+    written = json.loads(idx.read_bytes())
+
+    idx.unlink()  # as after a git pull or a copy: the first read rebuilds it from the file
+    assert outputs(run) == with_index
+    rebuilt = json.loads(idx.read_bytes())
+    assert sorted(rebuilt.pop("recs")) == sorted(written.pop("recs")) and rebuilt == written
+
     idx.unlink()
+    db.write_text(json.dumps(json.loads(db.read_bytes()), indent=1))  # another layout: parsed whole
     assert not isinstance(Tracker(db).read().recommendations()[0]["history"], index.LazyHistory)
     assert outputs(run) == with_index
+    assert not idx.exists()  # a read rebuilds the index only from alliance's own bytes
 
 
 def test_a_save_through_lazy_histories_keeps_every_history(run, db):
@@ -145,8 +155,9 @@ def test_a_stale_or_broken_index_is_ignored(run, db):
     run("update-status", "SEC-3", "partial")  # the next write rebuilds it
     assert index.read_index(db, 2) is not None
     index.index_path(db).write_bytes(b"\x00garbage")
-    assert json.loads(run("show", "SEC-3", "--json").stdout)["status"] == "partial"
     assert index.read_index(db, 2) is None
+    assert json.loads(run("show", "SEC-3", "--json").stdout)["status"] == "partial"
+    assert index.read_index(db, 2) is not None  # the read rebuilt it from the file
 
 
 def test_the_index_is_private_and_cleans_its_temp_files(run, db):
@@ -232,3 +243,26 @@ def test_export_is_written_one_recommendation_at_a_time_with_the_same_bytes(run,
     out = tmp_path / "export.json"
     run("export", "-o", str(out), env={"SOURCE_DATE_EPOCH": "1767225600"})
     assert out.read_bytes() == run("export", env={"SOURCE_DATE_EPOCH": "1767225600"}).stdout_bytes
+
+
+def test_a_file_not_in_alliances_bytes_is_read_whole_and_saved_canonical(run, db):
+    scenario(run)
+    index.index_path(db).unlink()
+    text = db.read_text()
+    assert text.count('"key": false') > 1
+    db.write_text(text.replace('"key": false', '"key":  false', 1))  # one doc, by hand: still valid JSON
+    run("list")  # a read: this file is not rebuilt into an index, so it is parsed whole
+    assert not index.index_path(db).exists()
+    run("update-status", "SEC-3", "partial")
+    assert db.read_bytes() == store.dumps(store.load_file(db))
+
+
+def test_a_refused_command_does_not_write_the_index_either(run, db):
+    from conftest import tree_state
+
+    scenario(run)
+    index.index_path(db).unlink()
+    before = tree_state(db.parent)
+    result = run("update-status", "SEC-1", "done-ish", code=2)
+    assert "unknown status" in result.stderr
+    assert tree_state(db.parent) == before

@@ -27,6 +27,7 @@ import orjson
 
 from alliance_cli.progress import RECENT_DAYS
 from alliance_cli.store import OPTIONS, plain, write_atomic
+from alliance_cli.store import dumps as store_dumps
 
 VERSION = 4
 # What list and report read of a recommendation: the index holds these, the file the rest.
@@ -332,12 +333,19 @@ def index_body(tables: dict, places: dict[str, tuple[int, int, int, int]], today
     }, default=plain)
 
 
-def write_index_body(path: Path, body: bytes) -> None:
-    """The index of ``path`` as it is now: ``body`` keyed by the file's identity."""
-    with contextlib.suppress(OSError):
-        key = orjson.dumps(file_key(path.stat()))
-        # No fsync: after a crash a lost or stale index is only ignored.
-        write_atomic(index_path(path), b'{"key":' + key + b"," + body[1:], sync=False)
+def write_index_body(path: Path, body: bytes, key: list[int] | None = None) -> None:
+    """Best effort: ``body`` keyed by the file's identity (``key``: as it was when read).
+
+    An index that cannot be written only means slower reads.
+    """
+    from alliance_cli.errors import StoreError
+
+    with contextlib.suppress(OSError, StoreError):
+        key_bytes = orjson.dumps(key or file_key(path.stat()))
+        # No fsync: after a crash a lost or stale index is only ignored. A reader
+        # holds no lock, so it leaves other commands' temp files alone.
+        write_atomic(index_path(path), b'{"key":' + key_bytes + b"," + body[1:], sync=False,
+                     clean_temps=key is None)
 
 
 def _light(doc: dict, copied: bool) -> dict:
@@ -393,3 +401,98 @@ def read_index(path: Path, schema: int) -> dict | None:
     finally:
         os.close(fd)
     return tables
+
+
+# --- rebuilding: from the tracker file itself, one document at a time ----------
+
+_RECS_OPEN = b'\n  "recommendations": {\n'
+_RECS_CLOSE = b"\n  }\n}\n"
+_DOC_END = b"\n    }"
+_HISTORY = b'\n      "history": '
+_HISTORY_END = b"\n      ]"
+
+
+def rebuild(path: Path, schema: int, today: dt.date, *, save: bool) -> dict | None:
+    """The tables with light documents, read from the tracker file one document at a time.
+
+    For a file changed outside alliance (git pull, a copy): it needs a fraction
+    of the memory of a full parse, and with ``save`` the index is written again
+    (keyed by the file as it was read), so the next command is fast. Only a
+    file in exactly the bytes alliance writes is read this way: anything else
+    gives None, and the caller parses it whole.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        key = file_key(os.fstat(fd))
+        tail_from = (today - dt.timedelta(days=TAIL_DAYS)).isoformat()
+        scanned = _scan(Source(fd), schema, tail_from)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, orjson.JSONDecodeError):
+        return None
+    finally:
+        os.close(fd)
+    if scanned is None:
+        return None
+    tables, places = scanned
+    if save:
+        write_index_body(path, index_body(tables, places, today, set(places)), key)
+    return tables
+
+
+def _scan(source: Source, schema: int, tail_from: str) -> tuple[dict, dict] | None:
+    data = source.data
+    start = data.find(_RECS_OPEN)
+    if start < 0 or data[-len(_RECS_CLOSE):] != _RECS_CLOSE:
+        return None
+    others = _other_tables(data[:start])
+    if others is None or next(iter(others.get("meta", {}).values()), {}).get("schema") != schema:
+        return None
+    recs: dict[str, dict] = {}
+    places: dict[str, tuple[int, int, int, int]] = {}
+    pos, last = start + len(_RECS_OPEN), len(data) - len(_RECS_CLOSE)
+    while True:
+        found = _scan_doc(data, pos, tail_from)
+        if found is None or (recs and found[0] <= next(reversed(recs))):  # keys sorted, unique
+            return None
+        doc_id, light, summary, place = found
+        places[doc_id] = place
+        recs[doc_id] = {**light, "history": LazyHistory(source, summary, [light, *place])}
+        end = place[2] + place[3]
+        if end == last:
+            return {**others, RECS: recs}, places
+        if data[end:end + 2] != b",\n":
+            return None
+        pos = end + 2
+
+
+def _other_tables(head: bytes) -> dict | None:
+    """The tables before the recommendations, if written exactly as alliance writes them."""
+    if not head.endswith(b","):
+        return None
+    others = orjson.loads(head[:-1] + b"\n}")
+    canonical = store_dumps({**others, RECS: {}})
+    return others if canonical == head + b'\n  "recommendations": {}\n}\n' else None
+
+
+def _scan_doc(data, pos: int, tail_from: str):
+    """One ``    "<id>": {...}`` at ``pos``: (id, light fields, summary, place), or None."""
+    colon = data.find(b": ", pos)
+    if data[pos:pos + 4] != b"    " or colon < 0:
+        return None
+    doc_id = orjson.loads(data[pos + 4:colon])
+    doc_off = colon + 2
+    doc_end = data.find(_DOC_END, doc_off)
+    if not isinstance(doc_id, str) or doc_end < 0:
+        return None
+    doc = data[doc_off:doc_end + len(_DOC_END)]
+    hist = doc.index(_HISTORY) + len(_HISTORY)
+    hist_end = hist + 2 if doc[hist:hist + 2] == b"[]" else doc.index(_HISTORY_END, hist) + len(_HISTORY_END)
+    fields = orjson.loads(doc[:hist] + b"[]" + doc[hist_end:])
+    events = orjson.loads(doc[hist:hist_end])
+    fields["history"] = events
+    if _reindent(orjson.dumps(fields, option=OPTIONS), 4) != doc:  # not alliance's bytes
+        return None
+    light = {k: fields[k] for k in LIGHT_KEYS if k in fields}
+    return doc_id, light, _summary_of(events, tail_from), (doc_off + hist, hist_end - hist, doc_off, len(doc))

@@ -93,7 +93,7 @@ def save_file(path: Path, data: dict) -> None:
 
 
 def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False, sync: bool = True,
-                 meanwhile: Callable[[], Any] | None = None) -> Any:
+                 meanwhile: Callable[[], Any] | None = None, clean_temps: bool = True) -> Any:
     """Write ``payload`` (bytes, or a list of buffers) as ``path``, all or nothing.
 
     ``meanwhile`` runs while the kernel syncs the file (and drops the old
@@ -106,7 +106,8 @@ def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False
         raise StoreError(f"cannot write {path}: the file is read-only; make it writable to record changes")
     import tempfile
 
-    _clean_stale_temps(path)
+    if clean_temps:  # only a holder of the lock may: see _clean_stale_temps
+        _clean_stale_temps(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=temp_path_prefix(path), suffix=".json", dir=directory)
     except OSError as exc:

@@ -276,13 +276,17 @@ class Tracker:
         if not self.path.exists() and not self.path.is_symlink():
             with self.write("init"):
                 pass
-        data = self._load()
+        data = self._load(save_index=True)
         migrations.upgrade(data, self.path, now=dates.now_stamp(), keep_backup=False)  # in memory only
         return State(data, self.path)
 
-    def _load(self) -> dict:
-        """Through the index when it is current (histories then load lazily), else the file."""
-        return index.read_index(self.path, SCHEMA) or store.load_file(self.path)
+    def _load(self, *, save_index: bool) -> dict:
+        """Through the index when it is current, else rebuilding it from the file (histories
+        then load lazily), else parsing the whole file. A writer leaves the index to its
+        save: a refused command writes nothing at all."""
+        return (index.read_index(self.path, SCHEMA)
+                or index.rebuild(self.path, SCHEMA, dates.today(), save=save_index)
+                or store.load_file(self.path))
 
     @contextlib.contextmanager
     def write(self, command: str = "library") -> Iterator[State]:
@@ -290,7 +294,7 @@ class Tracker:
         store.ensure_parent(self.path)
         with store.write_lock(self.path, self.lock_timeout):
             created = not self.path.exists()
-            data = self._seed_data() if created else self._load()
+            data = self._seed_data() if created else self._load(save_index=False)
             upgraded = migrations.upgrade(data, self.path, now=dates.now_stamp(), keep_backup=True)
             state = State(data, self.path)
             yield state
