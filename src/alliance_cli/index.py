@@ -41,19 +41,44 @@ TAIL_DAYS = RECENT_DAYS  # the tail must hold every event today's report lists a
 
 
 class Source:
-    """The tracker file as the index was checked against it: mapped once, read by slices."""
+    """The tracker file as the index was checked against it: mapped once, read by slices.
 
-    __slots__ = ("data",)
+    It keeps its own descriptor too, so that a save can have the kernel copy
+    untouched bytes to the new file (``FileSlice``) without reading them.
+    """
+
+    __slots__ = ("data", "fd")
 
     def __init__(self, fd: int):
         size = os.fstat(fd).st_size
         self.data = mmap.mmap(fd, size, access=mmap.ACCESS_READ) if size else b""
+        self.fd = os.dup(fd)
+
+    def __del__(self):
+        with contextlib.suppress(OSError, AttributeError, TypeError):
+            os.close(self.fd)
 
     def read(self, offset: int, length: int) -> bytes:
         return self.data[offset:offset + length]
 
     def view(self, offset: int, length: int) -> memoryview:
         return memoryview(self.data)[offset:offset + length]
+
+
+class FileSlice:
+    """``length`` bytes of a tracker file at ``offset``: a part of a save that
+    ``store.write_parts`` copies file to file."""
+
+    __slots__ = ("source", "offset", "length")
+
+    def __init__(self, source: Source, offset: int, length: int):
+        self.source, self.offset, self.length = source, offset, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __bytes__(self) -> bytes:
+        return self.source.read(self.offset, self.length)
 
 
 class LazyHistory(list):
@@ -185,7 +210,7 @@ def check_light(tables: dict, light: dict) -> None:
 def assemble(tables: dict) -> tuple[bytes, dict[str, tuple[int, int, int, int]]]:
     """Exactly ``dumps(tables)``, and where each recommendation sits in it."""
     parts, places, _ = assemble_parts(tables)
-    return b"".join(parts), places
+    return b"".join(map(bytes, parts)), places
 
 
 def assemble_parts(tables: dict) -> tuple[list, dict[str, tuple[int, int, int, int]], set[str]]:
@@ -276,7 +301,7 @@ class _Pieces:
     def _flush(self) -> None:
         if self.run:
             source, start, end = self.run
-            self.out.append(source.view(start, end - start))
+            self.out.append(FileSlice(source, start, end - start))
         self.out.extend(self.between)
 
     def parts(self) -> list:

@@ -113,10 +113,11 @@ def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False
     except OSError as exc:
         raise StoreError(f"cannot write {path}: cannot create a file in {directory} ({exc.strerror})") from None
     try:
-        with os.fdopen(fd, "wb") as out:  # mkstemp already made it 0600
-            out.writelines([payload] if isinstance(payload, bytes | bytearray) else payload)
-            out.flush()
-            result = _while_syncing(out.fileno() if sync else None, path if keep_backup else None, meanwhile)
+        try:  # mkstemp already made it 0600
+            write_parts(fd, [payload] if isinstance(payload, bytes | bytearray) else payload)
+            result = _while_syncing(fd if sync else None, path if keep_backup else None, meanwhile)
+        finally:
+            os.close(fd)
         if keep_backup:
             _link_backup(path)
         os.replace(tmp, path)
@@ -129,6 +130,37 @@ def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False
     if sync:
         _fsync_dir(directory)
     return result
+
+
+def write_parts(fd: int, parts: list) -> None:
+    """Write buffers, and slices of another file (``index.FileSlice``) copied by the kernel:
+    the bytes of untouched recommendations never pass through this process."""
+    for part in parts:
+        if isinstance(part, bytes | bytearray | memoryview):
+            _write_all(fd, part)
+        else:
+            _copy_slice(part, fd)
+
+
+def _write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _copy_slice(part, fd: int) -> None:
+    offset, left = part.offset, part.length
+    copy = getattr(os, "copy_file_range", None)  # Linux; elsewhere (and on refusal) read and write
+    while left and copy is not None:
+        try:
+            done = copy(part.source.fd, fd, left, offset)
+        except OSError:
+            break
+        if done == 0:
+            break
+        offset, left = offset + done, left - done
+    if left:
+        _write_all(fd, part.source.view(offset, left))
 
 
 def _while_syncing(fd: int | None, path: Path | None, meanwhile: Callable[[], Any] | None) -> Any:
