@@ -28,9 +28,10 @@ def summarize(statuses: list[str]) -> dict:
     }
 
 
-def rec_row(rec: dict, as_of: str) -> dict:
-    """The list view of one recommendation as of a date."""
-    last = history.latest(rec["history"], as_of)
+def rec_row(rec: dict, as_of: str, last: dict | None = None, *, known: bool = False) -> dict:
+    """The list view of one recommendation as of a date (``known``: its latest event is ``last``)."""
+    if not known:
+        last = history.latest(rec["history"], as_of)
     return {
         "id": rec["id"],
         "pillar": rec["pillar"],
@@ -70,7 +71,9 @@ def recommendation_detail(rec: dict, pillars: list[dict], as_of: str) -> dict:
 def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.date,
                  since: dt.date | None = None, compare: dt.date | None = None) -> dict:
     day = as_of.isoformat()
-    rows = [rec_row(r, day) for r in recs]
+    # Each history read once for the present: the rows and the attention list share it.
+    steps = [history.last_transition(r["history"], day) for r in recs]
+    rows = [rec_row(r, day, last, known=True) for r, (_, last) in zip(recs, steps, strict=True)]
     report = {
         "brief": brief,
         "as_of": as_of.isoformat(),
@@ -79,7 +82,7 @@ def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.d
         "pillars": pillar_summaries(pillars, rows),
         "key": [_brief_row(row) for row in rows if row["key"]],
         "recent": recent_changes(recs, as_of),
-        "attention": needs_attention(recs, as_of),
+        "attention": needs_attention(recs, as_of, steps),
     }
     if since is not None:
         report["changes_since"] = changes_since(recs, since, as_of)
@@ -158,21 +161,25 @@ def _change(rec: dict, before: str, event: dict) -> dict:
     }
 
 
-def needs_attention(recs: list[dict], as_of: dt.date) -> list[dict]:
-    """Stalled, downgraded (its latest change lowered its score), stale, or overdue."""
+def needs_attention(recs: list[dict], as_of: dt.date, steps: list[tuple] | None = None) -> list[dict]:
+    """Stalled, downgraded (its latest change lowered its score), stale, or overdue.
+
+    ``steps``: each recommendation's (status before, latest event), when known.
+    """
     day = as_of.isoformat()
     stale_before = (as_of - dt.timedelta(days=STALE_DAYS)).isoformat()
+    if steps is None:
+        steps = [history.last_transition(rec["history"], day) for rec in recs]
     flagged = []
-    for rec in recs:
-        before, last = history.last_transition(rec["history"], day)
-        reasons = _attention_reasons(rec, before, last, day, stale_before)
+    for rec, (before, last) in zip(recs, steps, strict=True):
+        reasons = _attention_reasons(rec, before, last, as_of, stale_before)
         if reasons:
             flagged.append({"id": rec["id"], "title": rec["title"], "status": last["to"] if last else "not_assessed",
                             "last_updated": last["date"] if last else None, "reasons": reasons})
     return flagged
 
 
-def _attention_reasons(rec: dict, before: str, last: dict | None, day: str, stale_before: str) -> list[str]:
+def _attention_reasons(rec: dict, before: str, last: dict | None, as_of: dt.date, stale_before: str) -> list[str]:
     # ISO dates compare as strings: no parsing for the thousands that need nothing.
     reasons = []
     status = last["to"] if last else "not_assessed"
@@ -181,9 +188,9 @@ def _attention_reasons(rec: dict, before: str, last: dict | None, day: str, stal
     if last and is_downgrade(before, status):
         reasons.append(f"downgraded from {before} on {last['date']}")
     if last and status in OPEN_STATUSES and last["date"] < stale_before:
-        idle = (dt.date.fromisoformat(day) - dt.date.fromisoformat(last["date"])).days
+        idle = (as_of - dt.date.fromisoformat(last["date"])).days
         reasons.append(f"not updated for {idle} days")
     due = rec.get("due")
-    if due and due < day and status != "implemented":
+    if due and due < as_of.isoformat() and status != "implemented":
         reasons.append(f"overdue (due {due})")
     return reasons
