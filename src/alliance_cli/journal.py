@@ -46,10 +46,14 @@ def describe(change: dict) -> str:
 
 def log_rows(recs: list[dict], table: Table, rec_id: str | None = None, since: str | None = None) -> list[dict]:
     """Status changes and undos, newest first; the `log` command's rows."""
+    from alliance_cli.index import events
+
     titles = {r["id"]: r["title"] for r in recs}
+    wanted = [r for r in recs if rec_id is None or r["id"] == rec_id]
     # "from" as the ordered history says: after a back-dated event, the stored
     # "from" of a later one is out of date, and the log must agree with the report.
-    rows = [_event_row(r, before, e) for r in recs for before, e in history.transitions(r["history"])]
+    # (``events``: a history is parsed for its rows and not kept, as export does.)
+    rows = [_event_row(r, before, e) for r in wanted for before, e in history.transitions(events(r["history"]))]
     for entry in entries(table):
         if "undoes" in entry:
             rows.extend(_undo_row(entry, change, titles) for change in entry["changes"] if "rec" in change)
