@@ -98,6 +98,9 @@ def run_once(cmd: Command, turn: int) -> tuple[float, int, int, str]:
     """(wall seconds, peak RSS in KiB, stdout bytes, stderr) of one run of ``cmd``."""
     if cmd.prepare:
         cmd.prepare()
+    # Outside the timed region: what earlier runs wrote (copies made for them, files they wrote
+    # without fsync) is flushed now, not in the middle of this run (as hyperfine --prepare sync).
+    os.sync()
     argv = [*cmd.argv, cmd.alternate[turn % len(cmd.alternate)]] if cmd.alternate else cmd.argv
     env = child_env(cmd.env)
     if cmd.tty:
