@@ -25,9 +25,9 @@ from pathlib import Path
 
 import orjson
 
+from alliance_cli import store
 from alliance_cli.progress import RECENT_DAYS
 from alliance_cli.store import OPTIONS, plain, write_atomic
-from alliance_cli.store import dumps as store_dumps
 
 VERSION = 4
 # What list and report read of a recommendation: the index holds these, the file the rest.
@@ -497,7 +497,7 @@ def _other_tables(head: bytes) -> dict | None:
     if not head.endswith(b","):
         return None
     others = orjson.loads(head[:-1] + b"\n}")
-    canonical = store_dumps({**others, RECS: {}})
+    canonical = store.dumps({**others, RECS: {}})
     return others if canonical == head + b'\n  "recommendations": {}\n}\n' else None
 
 

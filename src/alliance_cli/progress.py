@@ -28,10 +28,12 @@ def summarize(statuses: list[str]) -> dict:
     }
 
 
-def rec_row(rec: dict, as_of: str, last: dict | None = None, *, known: bool = False) -> dict:
-    """The list view of one recommendation as of a date (``known``: its latest event is ``last``)."""
-    if not known:
-        last = history.latest(rec["history"], as_of)
+def rec_row(rec: dict, as_of: str) -> dict:
+    """The list view of one recommendation as of a date."""
+    return _row(rec, history.latest(rec["history"], as_of))
+
+
+def _row(rec: dict, last: dict | None) -> dict:
     return {
         "id": rec["id"],
         "pillar": rec["pillar"],
@@ -73,7 +75,7 @@ def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.d
     day = as_of.isoformat()
     # Each history read once for the present: the rows and the attention list share it.
     steps = [history.last_transition(r["history"], day) for r in recs]
-    rows = [rec_row(r, day, last, known=True) for r, (_, last) in zip(recs, steps, strict=True)]
+    rows = [_row(r, last) for r, (_, last) in zip(recs, steps, strict=True)]
     report = {
         "brief": brief,
         "as_of": as_of.isoformat(),

@@ -70,11 +70,11 @@ class State:
         return self._meta["pillars"]
 
     def recommendations(self, *, complete: bool = True) -> list[dict]:
-        """Every recommendation in the brief's order, as TinyDB documents.
+        """Every recommendation in the brief's order, as TinyDB's copies of the documents.
 
         ``complete=False`` is for reading only (list, report, log): the stored
-        documents themselves, not copies, and possibly with only
-        ``index.LIGHT_KEYS`` and the history.
+        documents themselves, not copies, possibly with only ``index.LIGHT_KEYS``
+        and the history.
         """
         # The file's keys are sorted as text ("10" before "2"); the brief's order is by doc id.
         if not complete:
@@ -97,12 +97,19 @@ class State:
 
     def get(self, rec_id: str) -> dict:
         wanted = rec_id.strip().upper()
+        found = self._find(lambda ident: ident.upper() == wanted)
+        if found is None:
+            raise InputError(self._unknown_id_message(rec_id))
+        return found
+
+    def _find(self, matches) -> dict | None:
+        """The whole document whose id ``matches``, as TinyDB's copy of it."""
         # Over the stored documents: TinyDB would copy every one of them to find one.
         for doc_id, doc in self.storage.data.get(RECS, {}).items():
-            if doc["id"].upper() == wanted:
+            if matches(doc["id"]):
                 index.complete(doc)
                 return self.recs.get(doc_id=int(doc_id))
-        raise InputError(self._unknown_id_message(rec_id))
+        return None
 
     def _unknown_id_message(self, rec_id: str) -> str:
         import difflib
@@ -206,10 +213,9 @@ class State:
     # --- undo ---------------------------------------------------------------
 
     def find_doc(self, rec_id: str):
-        for doc_id, doc in self.storage.data.get(RECS, {}).items():
-            if doc["id"] == rec_id:
-                index.complete(doc)
-                return self.recs.get(doc_id=int(doc_id))
+        found = self._find(lambda ident: ident == rec_id)
+        if found is not None:
+            return found
         raise StoreError(f"cannot undo: recommendation {rec_id} is no longer in {self.path} "
                          "(was the file edited by hand?)")
 
