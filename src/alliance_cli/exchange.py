@@ -47,7 +47,7 @@ def export_parts(state: State, exported_at: str) -> list[bytes]:
     parts = [before, b"[\n"]
     for i, rec in enumerate(recs):
         body = store.dumps(_export_rec(rec, index.events(rec["history"])))[:-1]  # without its newline
-        parts += [b"    ", body.replace(b"\n", b"\n    "), b",\n" if i < len(recs) - 1 else b"\n"]
+        parts += [b"    ", index.reindent(body, 4), b",\n" if i < len(recs) - 1 else b"\n"]
     parts += [b"  ]", after]
     return parts
 

@@ -238,7 +238,7 @@ def assemble_parts(tables: dict) -> tuple[list, dict[str, tuple[int, int, int, i
             else:
                 for d_i, doc_id in enumerate(sorted(table)):
                     out.add(b"    " + orjson.dumps(doc_id) + b": ")
-                    out.add(_reindent(orjson.dumps(table[doc_id], default=plain, option=OPTIONS), 4))
+                    out.add(reindent(orjson.dumps(table[doc_id], default=plain, option=OPTIONS), 4))
                     out.add(b",\n" if d_i < len(table) - 1 else b"\n")
             out.add(b"  }")
         out.add(b",\n" if t_i < len(tables) - 1 else b"\n")
@@ -315,7 +315,7 @@ def _append_rec(out: _Pieces, doc: dict) -> tuple[int, int, int, int]:
     history = doc.get("history", [])
     if isinstance(history, LazyHistory):
         complete(doc)  # its history was read: the fields the index left out come from the file
-    body = _reindent(orjson.dumps({**doc, "history": _PLACEHOLDER}, default=plain, option=OPTIONS), 4)
+    body = reindent(orjson.dumps({**doc, "history": _PLACEHOLDER}, default=plain, option=OPTIONS), 4)
     before, after = body.split(_QUOTED)
     out.add(before)
     hist_start = out.size
@@ -323,13 +323,13 @@ def _append_rec(out: _Pieces, doc: dict) -> tuple[int, int, int, int]:
     if place is not None:
         out.copy(*place)
     else:
-        out.add(_reindent(orjson.dumps(history, default=plain, option=OPTIONS), 6))
+        out.add(reindent(orjson.dumps(history, default=plain, option=OPTIONS), 6))
     hist_len = out.size - hist_start
     out.add(after)
     return hist_start, hist_len, doc_start, out.size - doc_start
 
 
-def _reindent(fragment: bytes, spaces: int) -> bytes:
+def reindent(fragment: bytes, spaces: int) -> bytes:
     # orjson never writes a raw newline inside a string, so every newline is layout.
     return fragment.replace(b"\n", b"\n" + b" " * spaces)
 
@@ -517,7 +517,7 @@ def _scan_doc(data, pos: int, tail_from: str):
     fields = orjson.loads(doc[:hist] + b"[]" + doc[hist_end:])
     events = orjson.loads(doc[hist:hist_end])
     fields["history"] = events
-    if _reindent(orjson.dumps(fields, option=OPTIONS), 4) != doc:  # not alliance's bytes
+    if reindent(orjson.dumps(fields, option=OPTIONS), 4) != doc:  # not alliance's bytes
         return None
     light = {k: fields[k] for k in LIGHT_KEYS if k in fields}
     return doc_id, light, _summary_of(events, tail_from), (doc_off + hist, hist_end - hist, doc_off, len(doc))
