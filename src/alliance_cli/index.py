@@ -229,18 +229,12 @@ def assemble_parts(tables: dict) -> tuple[list, dict[str, tuple[int, int, int, i
     for t_i, name in enumerate(sorted(tables)):
         table = tables[name]
         out.add(b"  " + orjson.dumps(name) + b": ")
-        if not table:
-            out.add(b"{}")
-        else:
+        if name == RECS and table:
             out.add(b"{\n")
-            if name == RECS:
-                _append_recs(out, table, places, copied)
-            else:
-                for d_i, doc_id in enumerate(sorted(table)):
-                    out.add(b"    " + orjson.dumps(doc_id) + b": ")
-                    out.add(reindent(orjson.dumps(table[doc_id], default=plain, option=OPTIONS), 4))
-                    out.add(b",\n" if d_i < len(table) - 1 else b"\n")
+            _append_recs(out, table, places, copied)
             out.add(b"  }")
+        else:  # the small tables (meta, journal) in one call, as orjson lays them out
+            out.add(reindent(orjson.dumps(table, default=plain, option=OPTIONS), 2))
         out.add(b",\n" if t_i < len(tables) - 1 else b"\n")
     out.add(b"}\n")
     return out.parts(), places, copied

@@ -135,11 +135,15 @@ def write_atomic(path: Path, payload: bytes | list, *, keep_backup: bool = False
 def write_parts(fd: int, parts: list) -> None:
     """Write buffers, and slices of another file (``index.FileSlice``) copied by the kernel:
     the bytes of untouched recommendations never pass through this process."""
+    pending: list = []  # small buffers go out together: one system call, not one each
     for part in parts:
         if isinstance(part, bytes | bytearray | memoryview):
-            _write_all(fd, part)
-        else:
-            _copy_slice(part, fd)
+            pending.append(part)
+            continue
+        _write_all(fd, b"".join(pending))
+        pending.clear()
+        _copy_slice(part, fd)
+    _write_all(fd, b"".join(pending))
 
 
 def _write_all(fd: int, data) -> None:
