@@ -55,6 +55,17 @@ def test_table_on_request_shows_a_limit_footer(run):
     assert f"showing 3 of {len(ALL_IDS)}" in result.stderr
 
 
+@pytest.mark.parametrize(("lines", "shown"), [(8, 10), (18, 14), (40, len(ALL_IDS))])
+def test_the_terminal_table_fits_the_screen_unless_a_limit_is_given(run, lines, shown):
+    env = {"NO_COLOR": "1", "LINES": str(lines)}
+    result = run("list", "--format", "table", env=env)
+    rows = [line.split()[0] for line in result.stdout.splitlines()[2:]]
+    assert rows == ALL_IDS[:shown]  # header and rule, rows, footer and prompt: lines - 4, at least 10
+    footer = f"showing {shown} of {len(ALL_IDS)}"
+    assert (footer in result.stderr) == (shown < len(ALL_IDS))
+    assert len(run("list", "--format", "table", "--limit", "0", env=env).stdout.splitlines()) == 2 + len(ALL_IDS)
+
+
 def test_table_respects_no_color_and_width(run):
     out = run("list", "--format", "table", "--limit", "0", env={"NO_COLOR": "1", "COLUMNS": "80"}).stdout
     assert "\x1b[" not in out

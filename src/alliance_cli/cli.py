@@ -22,9 +22,6 @@ if TYPE_CHECKING:
 # The core is imported inside each command, not here: `alliance --help` and
 # every command pay only for what they use (start-up is most of a command's time).
 
-TERMINAL_LIMIT = 50
-
-
 def lazy(module: str):
     """A module of alliance_cli imported when a writer is called: only the chosen format pays for it."""
     import importlib
@@ -110,7 +107,7 @@ def list_(
         "--search", metavar="TEXT", help="Only those whose id, title or text contain TEXT.")] = None,
     limit: Annotated[int | None, typer.Option(
         "--limit", "-n", metavar="N",
-        help=f"At most N rows (0: all). Default {TERMINAL_LIMIT} on a terminal, else all.")] = None,
+        help="At most N rows (0: all). Default: what fits the terminal, else all.")] = None,
     *, out: Output,
 ):
     """List recommendations with their current status."""
@@ -126,7 +123,7 @@ def list_(
     shown = rows[:limit] if limit else rows
     out.emit({
         "json": lambda f: render.write_json(shown, f),
-        "table": lambda f: render.list_table(rows if limit == 0 else rows[: limit or TERMINAL_LIMIT], len(rows)),
+        "table": lambda f: render.list_table(rows, limit),
         "tsv": lambda f: render.list_tsv(shown, f),
         "csv": lambda f: f.write(lazy("exports").list_csv(shown, meta)),
         "markdown": lambda f: f.write(lazy("exports").list_markdown(shown, meta)),

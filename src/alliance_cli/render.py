@@ -103,10 +103,20 @@ def user_text(text: str, style: str = ""):
 LIST_COLUMNS = ("id", "pillar", "status", "key", "title", "last_updated")
 
 
-def list_table(rows: list[dict], total: int) -> None:
+# Without --limit the terminal table fits the screen (header, rows, footer and the next
+# prompt), as gh's lists do; never fewer than this.
+MIN_TERMINAL_ROWS = 10
+
+
+def list_table(rows: list[dict], limit: int | None = None) -> None:
+    """``limit``: at most so many rows, 0 for all, None to fit the terminal's height."""
     from rich.table import Table
 
     console = make_console()
+    total = len(rows)
+    if limit is None:
+        limit = max(MIN_TERMINAL_ROWS, console.height - 4)
+    rows = rows[:limit] if limit else rows
     columns = _list_columns(rows, console.width)
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for header, width in columns.items():
