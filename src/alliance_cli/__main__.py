@@ -1,3 +1,3 @@
-from alliance_cli.cli import main
+from alliance_cli.launch import main
 
 main()

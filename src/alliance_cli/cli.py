@@ -419,10 +419,7 @@ def edit(
 
 
 def main() -> None:
-    import gc
+    """As `alliance` runs it (see ``launch``, the installed entry point)."""
+    from alliance_cli import launch
 
-    # A command lives for a fraction of a second and parsing a large tracker
-    # allocates millions of objects with no cycles: the cyclic collector would
-    # only walk them again and again (a quarter of the parse time).
-    gc.disable()
-    app(prog_name="alliance")
+    launch.main()
