@@ -131,7 +131,7 @@ class LazyHistory(list):
         if self._source is not None:
             source, self._source = self._source, None
             _, hist_off, hist_len, _, _ = self.origin
-            super().extend(orjson.loads(source.read(hist_off, hist_len)))
+            super().extend(orjson.loads(source.view(hist_off, hist_len)))  # parsed in place, not copied
 
     def __iter__(self):
         self._load()
@@ -168,7 +168,7 @@ def events(history: list[dict]) -> list[dict]:
     place = history.raw_place() if isinstance(history, LazyHistory) else None
     if place is not None:
         source, offset, length = place
-        return orjson.loads(source.read(offset, length))
+        return orjson.loads(source.view(offset, length))
     return list(history)
 
 

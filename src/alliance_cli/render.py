@@ -10,6 +10,7 @@ when a terminal view is drawn.
 import re
 import sys
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import IO
 
 import orjson
@@ -163,7 +164,7 @@ def _list_columns(rows: list[dict], width: int) -> dict[str, int]:
 
 
 def list_tsv(rows: list[dict], out: IO | None = None) -> None:
-    write_tsv(LIST_COLUMNS, ([row[c] for c in LIST_COLUMNS] for row in rows), out)
+    write_tsv(LIST_COLUMNS, map(itemgetter(*LIST_COLUMNS), rows), out)
 
 
 # --- show -------------------------------------------------------------------
@@ -239,7 +240,7 @@ LOG_COLUMNS = ("date", "id", "kind", "from", "to", "note", "evidence", "recorded
 
 
 def log_tsv(rows: list[dict], out: IO | None = None) -> None:
-    write_tsv(LOG_COLUMNS, ([row[c] for c in LOG_COLUMNS] for row in rows), out)
+    write_tsv(LOG_COLUMNS, map(itemgetter(*LOG_COLUMNS), rows), out)
 
 
 def log_table(rows: list[dict]) -> None:
