@@ -74,9 +74,6 @@ class FileSlice:
     def __init__(self, source: Source, offset: int, length: int):
         self.source, self.offset, self.length = source, offset, length
 
-    def __len__(self) -> int:
-        return self.length
-
     def __bytes__(self) -> bytes:
         return self.source.read(self.offset, self.length)
 
