@@ -210,6 +210,8 @@ def test_good_evidence_urls_are_accepted(run, seeded):
     ("Jan 11 2024", "2024-01-11"),
     ("11 January 2024", "2024-01-11"),
     (" 2024-03-05 ", "2024-03-05"),
+    ("20240111", "2024-01-11"),
+    ("March 2024", "2024-03-01"),   # a missing day means the 1st
 ])
 def test_dates_accepted(run, seeded, typed, meant):
     run("update-status", "SEC-1", "partial", "--date", typed)
@@ -223,6 +225,7 @@ def _tomorrow() -> str:
 @pytest.mark.parametrize("typed", [
     "2024-02-30", "31/02/2024", "Feb 29 2023", "0001-01-01", "1949-12-31", "2024-13-45", "garbage",
     "not a date at all", "", "99999-01-01", "2024-01-11\x1b[2J", "\x00", "tomorrow", "FUTURE",
+    "12", "3", "2024", " 7 ",  # a bare number names no month
 ])
 def test_dates_refused(run, seeded, typed):
     typed = _tomorrow() if typed == "FUTURE" else typed

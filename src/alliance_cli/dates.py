@@ -3,8 +3,10 @@
 Ambiguous numeric dates are read month first (12/31/2024 and 1/2/2024 is
 January 2), as python-dateutil does by default; a date that only makes sense
 day first (31/12/2024) is read that way. Write ISO dates (2024-12-31) to avoid
-any doubt. A missing year means this year; a missing day means the 1st.
-Dates before 1950 are refused as typos: the alliance dates from 1953.
+any doubt. A missing year means this year; a missing day means the 1st. A
+bare number (``12``, ``2024``) names no month and is refused: dateutil would
+read it as a day of January or as January 1st. Dates before 1950 are refused
+as typos: the alliance dates from 1953.
 """
 
 import datetime as dt
@@ -57,6 +59,9 @@ def parse_date(text: str, *, allow_future: bool = False, what: str = "date") -> 
 
 
 def _parse_free_form(text: str, what: str) -> dt.date:
+    bare = text.strip()
+    if bare.isdigit() and len(bare) != 8:  # 20240111 is a whole date; 12 or 2024 is not
+        raise InputError(f"{what} {text!r} names no month: use YYYY-MM-DD, e.g. 2024-01-11")
     from dateutil import parser  # heavy import: only when a free-form date is given
 
     # Without a default dateutil borrows today's day for a missing day, so
