@@ -127,3 +127,26 @@ def test_add_edit_and_due(run, db):
     assert "nothing to change" in run("edit", "ECON-5", code=2).stderr
     assert "unknown pillar" in run("add", "-p", "MOON", "-t", "x", code=2).stderr
     assert digest(db) == before
+
+
+def test_import_merges_into_a_tracker_made_after_it_looked(run, tmp_path, db, monkeypatch):
+    """A race: the tracker did not exist when import looked, and did once it held the lock."""
+    other = tmp_path / "other.json"
+    with_db(run, other, "update-status", "SEC-1", "partial", "--note", "from the other copy")
+    exported = tmp_path / "export.json"
+    with_db(run, other, "export", "--output", str(exported))
+    run("update-status", "SEC-2", "stalled", "--note", "already here")  # db exists now
+    real_exists = type(db).exists
+    looked = []
+
+    def exists_once_missing(path):
+        if path == db and not looked:
+            looked.append(path)
+            return False  # as when import checked, a moment before another command made it
+        return real_exists(path)
+
+    monkeypatch.setattr(type(db), "exists", exists_once_missing)
+    result = run("import", str(exported))
+    assert looked and result.stdout.startswith(f"merged {exported}")
+    notes = {e["note"] for r in json.loads(run("export").stdout)["recommendations"] for e in r["history"]}
+    assert {"from the other copy", "already here"} <= notes

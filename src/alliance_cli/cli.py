@@ -325,11 +325,17 @@ def import_(
     name = "<stdin>" if source == "-" else source
     data = exchange.load_json(_read_input(source), name)
     exchange.validate_export(data, name)
+    from alliance_cli.tracker import TrackerExists
+
     tracker = open_tracker(ctx)
     if not tracker.path.exists():
-        tracker.replace(exchange.seed_from_export(data, dates.now_stamp()), force=False)
-        typer.echo(f"started {tracker.path} from {name}: {len(data['recommendations'])} recommendations")
-        return
+        try:
+            tracker.replace(exchange.seed_from_export(data, dates.now_stamp()), force=False)
+        except TrackerExists:
+            pass  # another command made it since we looked: merge into it below
+        else:
+            typer.echo(f"started {tracker.path} from {name}: {len(data['recommendations'])} recommendations")
+            return
     with tracker.write(f"import {name}") as state:
         if data["brief"]["id"] != state.brief["id"]:
             raise InputError(f"{name} is an export of brief {data['brief']['id']!r}, this tracker holds "

@@ -269,6 +269,10 @@ def check_evidence_url(url: str) -> str:
     return url.strip()
 
 
+class TrackerExists(InputError):
+    """``replace`` without force found a tracker (perhaps made a moment ago by another command)."""
+
+
 class Tracker:
     def __init__(self, path: Path, *, lock_timeout: float = 10.0, seed: Path | None = None):
         # Through a symlink to the file it names: a save replaces files, and
@@ -317,8 +321,8 @@ class Tracker:
             kept = None
             if self.path.exists():
                 if not force:
-                    raise InputError(f"{self.path} already holds a tracker: pass --force to replace it "
-                                     "(the old file is kept beside it)")
+                    raise TrackerExists(f"{self.path} already holds a tracker: pass --force to replace it "
+                                        "(the old file is kept beside it)")
                 kept = self.path.with_name(f"{self.path.name}.replaced-{dates.now_stamp().replace(':', '')}")
                 os.link(self.path, kept)
             store.save_file(self.path, tables)
