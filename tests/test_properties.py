@@ -62,3 +62,57 @@ def test_saving_and_loading_gives_the_same_state_and_bytes(steps):
         assert loaded == state.storage.data
         store.save_file(path, loaded)
         assert path.read_bytes() == first
+
+
+commands = st.lists(st.one_of(
+    st.tuples(st.just("status"), st.sampled_from(IDS), st.sampled_from(NAMES),
+              st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2025, 12, 31)), TEXT),
+    st.tuples(st.just("due"), st.sampled_from(IDS), st.dates(min_value=dt.date(2024, 1, 1),
+                                                             max_value=dt.date(2030, 12, 31))),
+    st.tuples(st.just("title"), st.sampled_from(IDS), st.text("abc xyz", min_size=1, max_size=30).filter(str.strip)),
+    st.tuples(st.just("undo")),
+), min_size=1, max_size=8)
+
+
+def _run_commands(path: Path, steps, *, through_index: bool) -> bytes:
+    """Each step one writing command, as the CLI runs it, with a fixed clock and fixed event ids."""
+    import itertools
+
+    import pytest
+
+    from alliance_cli import dates, index, journal
+    from alliance_cli import tracker as tracker_module
+    from alliance_cli.tracker import Tracker
+
+    clock, ids = itertools.count(), itertools.count()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dates, "now_stamp", lambda: f"2026-01-01T00:00:00.{next(clock):06d}Z")
+        patch.setattr(tracker_module, "new_event_id", lambda: f"{next(ids):016x}")
+        if not through_index:  # every command parses the whole file and serialises all of it
+            patch.setattr(index, "read_index", lambda *args: None)
+            patch.setattr(index, "rebuild", lambda *args, **kw: None)
+        tracker = Tracker(path)
+        tracker.read()
+        for step in steps:
+            with tracker.write(step[0]) as state:
+                if step[0] == "status":
+                    _, rec_id, status, day, note = step
+                    state.update_status(rec_id, status, date=day.isoformat(), note=note)
+                elif step[0] == "due":
+                    state.edit_recommendation(step[1], {"due": step[2].isoformat()})
+                elif step[0] == "title":
+                    state.edit_recommendation(step[1], {"title": step[2]})
+                elif (target := journal.undo_target(state.journal)) is not None:
+                    state.revert(target)
+    return path.read_bytes()
+
+
+@settings(max_examples=30, deadline=None)
+@given(commands)
+def test_commands_through_the_index_save_the_bytes_of_whole_parses(steps):
+    """The index's shortcuts (light documents, copied bytes) change nothing in the file."""
+    with tempfile.TemporaryDirectory() as folder:
+        fast = _run_commands(Path(folder) / "fast.json", steps, through_index=True)
+        slow = _run_commands(Path(folder) / "slow.json", steps, through_index=False)
+        assert fast == slow
+        assert fast == store.dumps(store.load_file(Path(folder) / "fast.json"))
