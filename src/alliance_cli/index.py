@@ -87,28 +87,28 @@ class LazyHistory(list):
     it, and ``complete`` can read the fields the index left out.
     """
 
-    __slots__ = ("_source", "summary", "origin", "file", "complete")
+    __slots__ = ("file", "summary", "origin", "loaded", "complete")
 
     def __init__(self, source: Source, summary: dict, origin: list):
         super().__init__()
-        self._source, self.summary, self.origin = source, summary, origin
-        self.file = source  # kept after the history loads: the fields may still be needed
-        self.complete = False
-
-    @property
-    def loaded(self) -> bool:
-        return self._source is None
+        self.file, self.summary, self.origin = source, summary, origin
+        self.loaded = self.complete = False
 
     def raw_place(self) -> tuple["Source", int, int] | None:
         """Where the history's bytes are in the file, while it is not loaded."""
-        if self._source is None:
+        if self.loaded:
             return None
         _, hist_off, hist_len, _, _ = self.origin
-        return self._source, hist_off, hist_len
+        return self.file, hist_off, hist_len
+
+    def parse(self) -> list[dict]:
+        """The events as the file has them, parsed in place from the map (not copied)."""
+        _, hist_off, hist_len, _, _ = self.origin
+        return orjson.loads(self.file.view(hist_off, hist_len))
 
     def untouched(self, doc: dict) -> bool:
         """True if neither the document's fields nor its history changed since it was read."""
-        return self._source is not None and self.same_fields(doc)
+        return not self.loaded and self.same_fields(doc)
 
     def same_fields(self, doc: dict) -> bool:
         fields = self.origin[0]
@@ -125,10 +125,9 @@ class LazyHistory(list):
         return fields
 
     def _load(self) -> None:
-        if self._source is not None:
-            source, self._source = self._source, None
-            _, hist_off, hist_len, _, _ = self.origin
-            super().extend(orjson.loads(source.view(hist_off, hist_len)))  # parsed in place, not copied
+        if not self.loaded:
+            self.loaded = True
+            super().extend(self.parse())
 
     def __iter__(self):
         self._load()
@@ -162,10 +161,8 @@ class LazyHistory(list):
 
 def events(history: list[dict]) -> list[dict]:
     """A history's events; a lazy one not loaded yet is parsed for the caller and stays unloaded."""
-    place = history.raw_place() if isinstance(history, LazyHistory) else None
-    if place is not None:
-        source, offset, length = place
-        return orjson.loads(source.view(offset, length))
+    if isinstance(history, LazyHistory) and not history.loaded:
+        return history.parse()
     return list(history)
 
 
@@ -395,6 +392,11 @@ def _carry_forward(summary: dict, tail_from: str) -> dict:
     return {**summary, "tail_from": tail_from, "tail": [s for s in summary["tail"] if s[1]["date"] >= tail_from]}
 
 
+def _schema_of(tables: dict):
+    """The schema version the meta table states, if any (the index never raises: it gives way)."""
+    return next(iter(tables.get("meta", {}).values()), {}).get("schema")
+
+
 def read_index(path: Path, schema: int) -> dict | None:
     """The tables with light documents, or None when there is no usable index."""
     try:
@@ -407,9 +409,9 @@ def read_index(path: Path, schema: int) -> dict | None:
         if entry.get("version") != VERSION or entry.get("key") != file_key(os.fstat(fd)):
             raise ValueError("stale")
         tables = entry["tables"]
-        if next(iter(tables.get("meta", {}).values()), {}).get("schema") != schema:
+        if _schema_of(tables) != schema:
             raise ValueError("another schema")
-        source = Source(fd)  # the map keeps the file open; the descriptor is closed below
+        source = Source(fd)  # it maps the file and keeps its own descriptor: ours is closed below
         tables[RECS] = {doc_id: {**fields, "history": LazyHistory(source, summary, [fields, *where])}
                         for doc_id, fields, summary, *where in entry["recs"]}
     except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
@@ -463,7 +465,7 @@ def _scan(source: Source, schema: int, tail_from: str) -> tuple[dict, dict] | No
     if start < 0 or data[-len(_RECS_CLOSE):] != _RECS_CLOSE:
         return None
     others = _other_tables(data[:start])
-    if others is None or next(iter(others.get("meta", {}).values()), {}).get("schema") != schema:
+    if others is None or _schema_of(others) != schema:
         return None
     recs: dict[str, dict] = {}
     places: dict[str, tuple[int, int, int, int]] = {}
@@ -505,10 +507,11 @@ def _scan_doc(data, pos: int, tail_from: str):
     doc = data[doc_off:doc_end + len(_DOC_END)]
     hist = doc.index(_HISTORY) + len(_HISTORY)
     hist_end = hist + 2 if doc[hist:hist + 2] == b"[]" else doc.index(_HISTORY_END, hist) + len(_HISTORY_END)
+    # Parsed in two parts, so that a range that is not the history array fails here.
     fields = orjson.loads(doc[:hist] + b"[]" + doc[hist_end:])
-    events = orjson.loads(doc[hist:hist_end])
-    fields["history"] = events
+    history = orjson.loads(doc[hist:hist_end])
+    fields["history"] = history
     if reindent(orjson.dumps(fields, option=OPTIONS), 4) != doc:  # not alliance's bytes
         return None
     light = {k: fields[k] for k in LIGHT_KEYS if k in fields}
-    return doc_id, light, _summary_of(events, tail_from), (doc_off + hist, hist_end - hist, doc_off, len(doc))
+    return doc_id, light, _summary_of(history, tail_from), (doc_off + hist, hist_end - hist, doc_off, len(doc))
