@@ -272,7 +272,7 @@ def alliance_code(root: Path | None = None) -> str:
 
 def alliance_schema() -> int | None:
     try:
-        from alliance_cli.migrations import SCHEMA
+        from alliance_cli.store.migrations import SCHEMA
     except ImportError:
         return None
     return SCHEMA

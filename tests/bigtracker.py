@@ -1,16 +1,17 @@
 """Big briefs and trackers for tests that need a file whose write takes real time.
 
 Not a test module: ``from bigtracker import make_brief, make_tracker``. The
-tracker is written through the tool's own code (``seed_tables`` and
-``store.save_file``), so its bytes are exactly what the CLI would write.
+tracker is written through the tool's own code (``seed_whole`` and
+``Tracker.replace``), so its files are exactly what the CLI would write.
 """
 
 import datetime as dt
 import secrets
 from pathlib import Path
 
-from alliance_cli import brief, dates, history, store, tracker
-from alliance_cli.statuses import NAMES
+from alliance_cli.core import brief, dates, history
+from alliance_cli.core.statuses import NAMES
+from alliance_cli.store import tracker
 
 PILLAR_IDS = ("SEC", "ECON", "CYBER", "CLIMATE", "HEALTH", "SPACE", "EDU", "TRADE")
 
@@ -83,15 +84,31 @@ def make_tracker(path: Path, n_recs: int, events_per_rec: int = 0, *, n_pillars:
     built like ``update_status`` builds them and saved in one write.
     """
     data_brief = make_brief(n_recs, n_pillars)
-    data = tracker.seed_tables(data_brief, dates.timestamp(dates.utc_now()))
+    data = tracker.seed_whole(data_brief, dates.timestamp(dates.utc_now()))
     start = dt.date(2024, 1, 1)
     statuses = [s for s in NAMES if s != "not_assessed"]
-    for n, rec in enumerate(data[tracker.RECS].values()):
+    for n, rec in enumerate(data["recommendations"]):
         events: list[dict] = []
         for k in range(events_per_rec):
             day = (start + dt.timedelta(days=(n + 11 * k) % 400)).isoformat()
             note = f"Event {k} for {rec['id']}: {_sentence(n + k, 10)} ref {secrets.token_hex(3)}"
             events.append(make_event(events, statuses[(n + k) % len(statuses)], day, note))
-        rec["history"] = events
-    store.save_file(Path(path), data)
+        rec["history"] = history.ordered(events)
+    tracker.Tracker(Path(path)).replace(data, force=True)
     return data_brief
+
+
+def load(path: Path) -> dict[str, dict]:
+    """Every whole recommendation of the tracker at ``path``, by id, read as the CLI reads it."""
+    state = tracker.Tracker(Path(path)).read()
+    return {head["id"]: whole for head, whole in state.iter_full()}
+
+
+def tracker_files(path: Path) -> dict[str, bytes]:
+    """The bytes of a tracker's files (head and bodies), by name: to compare two trackers."""
+    path = Path(path)
+    found = {path.name: path.read_bytes()}
+    bodies = path.with_name(path.name + ".bodies")
+    if bodies.is_dir():
+        found.update({f"{bodies.name}/{p.name}": p.read_bytes() for p in sorted(bodies.glob("*.json"))})
+    return found

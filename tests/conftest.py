@@ -51,10 +51,28 @@ def seeded(run, db) -> Path:
 
 
 def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "<missing>"
+    """A hash of a file; of a tracker's head, a hash of the whole tracker (head and every body file)."""
+    if not path.exists():
+        return "<missing>"
+    whole = hashlib.sha256(path.read_bytes())
+    bodies = path.with_name(path.name + ".bodies")
+    if bodies.is_dir():
+        for body in sorted(bodies.iterdir()):
+            whole.update(body.name.encode() + b"\0" + (body.read_bytes() if body.is_file() else b"<not a file>"))
+    return whole.hexdigest()
 
 
 def tree_state(directory: Path) -> dict[str, str]:
     """Every file under a folder with its hash: to prove a refusal wrote nothing."""
     return {str(p.relative_to(directory)): digest(p) for p in sorted(directory.rglob("*"))
             if p.is_file() and not p.name.endswith(".lock") and os.access(p, os.R_OK)}
+
+
+def copy_tracker(source: Path, target: Path) -> None:
+    """Copy a whole tracker (its head file and its folder of bodies), as a user would with `cp -r`."""
+    import shutil
+
+    shutil.copyfile(source, target)
+    bodies = source.with_name(source.name + ".bodies")
+    if bodies.is_dir():
+        shutil.copytree(bodies, target.with_name(target.name + ".bodies"))

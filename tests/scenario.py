@@ -3,9 +3,9 @@
 import datetime as dt
 from pathlib import Path
 
-from alliance_cli import progress, timeline
-from alliance_cli.progress import recommendation_detail
-from alliance_cli.tracker import Tracker
+from alliance_cli.core import progress, timeline
+from alliance_cli.core.progress import recommendation_detail
+from alliance_cli.store.tracker import Tracker
 
 AS_OF = dt.date(2024, 6, 30)
 SCRIPT_NOTE = "<script>alert(1)</script>"
@@ -41,13 +41,13 @@ def build(db: Path) -> dict:
     day = AS_OF.isoformat()
     events = [{"date": e["date"], "id": r["id"], "title": r["title"], "from": e["from"], "to": e["to"],
                "note": e["note"], "evidence": e["evidence"], "event": e["id"], "recorded_at": e["recorded_at"]}
-              for r in recs for e in r["history"]]
+              for r in map(state.full, recs) for e in r["history"]]
     return {
         "state": state,
         "meta": {**META, "brief": state.brief},
-        "report": progress.build_report(state.brief, state.pillars, recs, AS_OF),
+        "report": progress.build_report(state.brief, state.pillars, recs, AS_OF, notes=state.notes),
         "timeline": timeline.monthly_progress(state.pillars, recs, AS_OF),
         "rows": [progress.rec_row(r, day) for r in recs],
         "events": sorted(events, key=lambda e: (e["date"], e["recorded_at"])),
-        "detail": recommendation_detail(state.get("CLIMATE-1"), state.pillars, day),
+        "detail": recommendation_detail(state.full(state.get("CLIMATE-1")), state.pillars, day),
     }

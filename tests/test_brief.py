@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from alliance_cli.brief import BriefError, load_brief, shipped_brief_path, validate_brief
+from alliance_cli.core.brief import BriefError, load_brief, shipped_brief_path, validate_brief
 
 SHIPPED = load_brief(shipped_brief_path())
 BRIEF_TEXT = (Path(__file__).resolve().parents[2] / "shared" / "brief").glob("*.txt")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from alliance_cli import store
+from alliance_cli.store import files as store
 
 from bigtracker import make_tracker
 from conftest import digest

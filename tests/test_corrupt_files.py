@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from alliance_cli import store
+from alliance_cli.store import files as store
 
 from bigtracker import make_tracker
 from conftest import digest, tree_state

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from alliance_cli import store
+from alliance_cli.store import files as store
 
 from bigtracker import make_tracker
 

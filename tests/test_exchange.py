@@ -1,8 +1,9 @@
 import json
 
-from alliance_cli.brief import load_brief, shipped_brief_path
+from alliance_cli.core.brief import load_brief, shipped_brief_path
+from alliance_cli.store.tracker import Tracker
 
-from conftest import digest
+from conftest import copy_tracker, digest
 
 PINNED = {"SOURCE_DATE_EPOCH": "1767225600"}
 
@@ -31,8 +32,8 @@ def test_disjoint_updates_merge_the_same_in_either_order(run, tmp_path):
     base = tmp_path / "base.json"
     with_db(run, base, "update-status", "SEC-1", "in_progress", "--date", "2024-01-01")
     one, two = tmp_path / "one.json", tmp_path / "two.json"
-    one.write_bytes(base.read_bytes())
-    two.write_bytes(base.read_bytes())
+    copy_tracker(base, one)
+    copy_tracker(base, two)
     with_db(run, one, "update-status", "SEC-1", "implemented", "--date", "2024-03-01", "--note", "analyst 1")
     with_db(run, one, "update-status", "ECON-2", "partial", "--date", "2024-02-01")
     with_db(run, two, "update-status", "SEC-1", "stalled", "--date", "2024-04-01", "--note", "analyst 2")
@@ -103,7 +104,9 @@ def test_init_from_another_brief(run, tmp_path, db):
     shipped = str(shipped_brief_path())
     result = run("init", "--from", shipped, "--force")
     assert "previous tracker kept as" in result.stderr
-    assert len(list(db.parent.glob("tracker.json.replaced-*"))) == 1
+    kept = [p for p in db.parent.glob("tracker.json.replaced-*") if p.is_file()]
+    assert len(kept) == 1
+    assert [r["id"] for r in json.loads(run("--db", str(kept[0]), "list", "--json").stdout)] == ["A-1"]
 
 
 def test_add_edit_and_due(run, db):
@@ -136,16 +139,16 @@ def test_import_merges_into_a_tracker_made_after_it_looked(run, tmp_path, db, mo
     exported = tmp_path / "export.json"
     with_db(run, other, "export", "--output", str(exported))
     run("update-status", "SEC-2", "stalled", "--note", "already here")  # db exists now
-    real_exists = type(db).exists
+    real_exists = Tracker.exists
     looked = []
 
-    def exists_once_missing(path):
-        if path == db and not looked:
-            looked.append(path)
+    def exists_once_missing(tracker):
+        if tracker.path == db and not looked:
+            looked.append(tracker.path)
             return False  # as when import checked, a moment before another command made it
-        return real_exists(path)
+        return real_exists(tracker)
 
-    monkeypatch.setattr(type(db), "exists", exists_once_missing)
+    monkeypatch.setattr(Tracker, "exists", exists_once_missing)
     result = run("import", str(exported))
     assert looked and result.stdout.startswith(f"merged {exported}")
     notes = {e["note"] for r in json.loads(run("export").stdout)["recommendations"] for e in r["history"]}

@@ -5,10 +5,10 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from alliance_cli import exports
-from alliance_cli.exports import csv_text, markdown_table, read_csv_rows
-from alliance_cli.render import clean
-from alliance_cli.statuses import NAMES
+from alliance_cli.core.statuses import NAMES
+from alliance_cli.render import exports
+from alliance_cli.render.exports import csv_text, markdown_table, read_csv_rows
+from alliance_cli.render.text import clean
 from scenario import META, SCRIPT_NOTE, build, record
 
 PREAMBLE = [("brief", "B"), ("as_of", "2024-06-30")]

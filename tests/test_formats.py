@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from alliance_cli.exports import read_csv_rows
+from alliance_cli.render.exports import read_csv_rows
 
 from conftest import digest
 

@@ -18,7 +18,9 @@ import orjson
 import pytest
 from rich.cells import cell_len
 
-from alliance_cli import dates, store, tracker
+from alliance_cli.core import dates
+from alliance_cli.store import files as store
+from alliance_cli.store import tracker
 
 from bigtracker import make_brief
 from conftest import digest

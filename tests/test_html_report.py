@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from alliance_cli import html_report
-from alliance_cli.statuses import NAMES
+from alliance_cli.core.statuses import NAMES
+from alliance_cli.render import html as html_report
 from scenario import HOSTILE_URL, SCRIPT_NOTE, build, record
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

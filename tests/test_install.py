@@ -29,4 +29,4 @@ def test_non_editable_install_ships_the_brief(tmp_path):
     assert len(listed.stdout.splitlines()) == 17
     module = subprocess.run([str(env_dir / "bin" / "python"), "-m", "alliance_cli", "path"],
                             capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert module.stdout.strip() == str(tmp_path / "t.json")
+    assert module.stdout.splitlines() == [str(tmp_path / "t.json"), str(tmp_path / "t.json.bodies")]

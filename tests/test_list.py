@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from alliance_cli.brief import load_brief, shipped_brief_path
+from alliance_cli.core.brief import load_brief, shipped_brief_path
 
 BRIEF = load_brief(shipped_brief_path())
 ALL_IDS = [r["id"] for r in BRIEF["recommendations"]]

@@ -2,7 +2,8 @@ import json
 import shutil
 from pathlib import Path
 
-from alliance_cli import migrations, store
+from alliance_cli.store import files as store
+from alliance_cli.store import migrations
 
 from conftest import digest
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alliance_cli import store
-from alliance_cli.brief import load_brief, shipped_brief_path
-from alliance_cli.history import status_at
-from alliance_cli.statuses import NAMES
-from alliance_cli.tracker import State, seed_tables
+from alliance_cli.core.brief import load_brief, shipped_brief_path
+from alliance_cli.core.history import status_at
+from alliance_cli.core.statuses import NAMES
+from alliance_cli.store import files as store
+from alliance_cli.store.tracker import State, seed_tables
 
 BRIEF = load_brief(shipped_brief_path())
 IDS = [r["id"] for r in BRIEF["recommendations"]]
@@ -80,9 +80,10 @@ def _run_commands(path: Path, steps, *, through_index: bool) -> bytes:
 
     import pytest
 
-    from alliance_cli import dates, index, journal
+    from alliance_cli import index
     from alliance_cli import tracker as tracker_module
-    from alliance_cli.tracker import Tracker
+    from alliance_cli.core import dates, journal
+    from alliance_cli.store.tracker import Tracker
 
     clock, ids = itertools.count(), itertools.count()
     with pytest.MonkeyPatch.context() as patch:

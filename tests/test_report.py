@@ -1,7 +1,7 @@
 import datetime as dt
 import json
 
-from alliance_cli.statuses import SCORE_RULE
+from alliance_cli.core.statuses import SCORE_RULE
 
 TODAY = dt.date.today()
 

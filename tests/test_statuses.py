@@ -2,8 +2,8 @@ import json
 
 import pytest
 
+from alliance_cli.core.statuses import NAMES, is_downgrade, parse_status
 from alliance_cli.errors import InputError
-from alliance_cli.statuses import NAMES, is_downgrade, parse_status
 
 
 def test_scale_is_ordered_and_defined(run):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from alliance_cli import store
 from alliance_cli.errors import StoreError
-from alliance_cli.tracker import Tracker
+from alliance_cli.store import files as store
+from alliance_cli.store.tracker import Tracker
 
 from conftest import digest
 
@@ -87,7 +87,7 @@ def test_existing_file_is_never_reseeded(run, seeded):
 HOLDER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from alliance_cli.tracker import Tracker
+    from alliance_cli.store.tracker import Tracker
     db, ready = Path(sys.argv[1]), Path(sys.argv[2])
     with Tracker(db).write() as state:
         state.update_status("SEC-1", "in_progress", note="holder")

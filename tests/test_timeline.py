@@ -1,7 +1,7 @@
 import datetime as dt
 
-from alliance_cli import progress
-from alliance_cli.timeline import month_ends, monthly_progress
+from alliance_cli.core import progress
+from alliance_cli.core.timeline import month_ends, monthly_progress
 from scenario import AS_OF, build, record
 
 PILLARS = [{"id": "A", "name": "Alpha"}, {"id": "B", "name": "Beta"}, {"id": "C", "name": "Empty"}]

@@ -83,8 +83,8 @@ TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     (["SEC-1", "implemented", "--date", "2024-02-30"], "cannot read date '2024-02-30'"),
     (["SEC-1", "implemented", "--date", TOMORROW], "is in the future"),
     (["SEC-1", "implemented", "--date", "0001-01-01"], "before 1950"),
-    (["SEC-1", "implemented", "--evidence", "example.org/x"], "evidence must be an http(s) URL"),
-    (["SEC-1", "implemented", "--evidence", "javascript:alert(1)"], "evidence must be an http(s) URL"),
+    (["SEC-1", "implemented", "--evidence", "example.org/x"], "--evidence: must be an http(s) URL"),
+    (["SEC-1", "implemented", "--evidence", "javascript:alert(1)"], "--evidence: must be an http(s) URL"),
 ])
 def test_refusals_write_nothing(run, seeded, args, message):
     before = digest(seeded)

@@ -16,9 +16,9 @@ import re
 from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
-from alliance_cli.progress import RECENT_DAYS
-from alliance_cli.render import breakdown, cell_text, clean
-from alliance_cli.statuses import NAMES
+from alliance_cli.core.progress import RECENT_DAYS
+from alliance_cli.core.statuses import NAMES
+from alliance_cli.render.text import breakdown, cell_text, clean
 
 # Excel takes a CSV file for UTF-8 only when it starts with a byte order mark
 # (without one, Korean text turns to mojibake); pandas skips the mark, and so

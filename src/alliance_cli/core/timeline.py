@@ -8,8 +8,8 @@ report for the same date.
 import calendar
 import datetime as dt
 
-from alliance_cli import history
-from alliance_cli.progress import summarize
+from alliance_cli.core import history
+from alliance_cli.core.progress import summarize
 
 
 def monthly_progress(pillars: list[dict], recs: list[dict], as_of: dt.date) -> list[dict]:

@@ -10,7 +10,7 @@ a tracker merged in either order give the same file.
 
 from collections.abc import Iterable
 
-from alliance_cli.statuses import DEFAULT
+from alliance_cli.core.statuses import DEFAULT
 
 
 def order_key(event: dict) -> tuple[str, str, str]:
@@ -23,45 +23,20 @@ def ordered(history: Iterable[dict], as_of: str | None = None) -> list[dict]:
     return sorted(events, key=order_key)
 
 
-def present_summary(history: list[dict], as_of: str | None) -> dict | None:
-    """The index's summary of a history not yet loaded, when it answers for ``as_of``.
-
-    It knows the latest change (its id, date, recorded_at and ``to`` only) and
-    the recent ones in full; a date before the latest change needs the whole
-    history.
-    """
-    summary = getattr(history, "summary", None)
-    if summary is None or history.loaded:
-        return None
-    last = summary["last"]
-    if as_of is not None and last is not None and as_of < last["date"]:
-        return None
-    return summary
-
-
 def latest(history: list[dict], as_of: str | None = None) -> dict | None:
-    """The latest event as of a date (from a summary: only id, date, recorded_at and to)."""
-    summary = present_summary(history, as_of)
-    if summary is not None:
-        return summary["last"]
+    """The latest event as of a date."""
     events = history if as_of is None else [e for e in history if e["date"] <= as_of]
     return max(events, key=order_key, default=None)
 
 
 def last_transition(history: list[dict], as_of: str | None = None) -> tuple[str, dict | None]:
     """(status before, latest event) as of a date; (not_assessed, None) with no event."""
-    summary = present_summary(history, as_of)
-    if summary is not None:
-        return summary["before"], summary["last"]
     steps = transitions(history, as_of)
     return steps[-1] if steps else (DEFAULT, None)
 
 
 def transitions_between(history: list[dict], start: str, end: str) -> list[tuple[str, dict]]:
     """Transitions dated from ``start`` to ``end`` inclusive, in order."""
-    summary = present_summary(history, end)
-    if summary is not None and start >= summary["tail_from"]:
-        return [(before, e) for before, e in summary["tail"] if start <= e["date"] <= end]
     return [(before, e) for before, e in transitions(history, end) if e["date"] >= start]
 
 

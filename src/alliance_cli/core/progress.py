@@ -7,8 +7,8 @@ serves today's report and any past one.
 import datetime as dt
 from collections import Counter
 
-from alliance_cli import history
-from alliance_cli.statuses import NAMES, SCORE_RULE, is_downgrade, score
+from alliance_cli.core import history
+from alliance_cli.core.statuses import NAMES, SCORE_RULE, is_downgrade, score
 
 RECENT_DAYS = 30
 STALE_DAYS = 180
@@ -46,19 +46,24 @@ def _row(rec: dict, last: dict | None) -> dict:
 
 
 def select_rows(recs: list[dict], as_of: str, *, pillar: str | None = None, status: str | None = None,
-                key: bool = False, search: str | None = None) -> list[dict]:
-    """The list view: rows as of a date, filtered; ``search`` looks in id, title and text."""
-    needle = search.casefold() if search else None
+                key: bool = False, ids: set[str] | None = None) -> list[dict]:
+    """The list view: rows as of a date, filtered; ``ids``: only these (a search's matches)."""
     rows = []
     for rec in recs:
         if (pillar and rec["pillar"] != pillar) or (key and not rec["key"]):
             continue
-        if needle and not any(needle in rec[f].casefold() for f in ("id", "title", "text")):
+        if ids is not None and rec["id"] not in ids:
             continue
         row = rec_row(rec, as_of)
         if status is None or row["status"] == status:
             rows.append(row)
     return rows
+
+
+def matches(rec: dict, needle: str) -> bool:
+    """A text search over a whole recommendation: its id, title and text, ignoring case."""
+    folded = needle.casefold()
+    return any(folded in rec[f].casefold() for f in ("id", "title", "text"))
 
 
 def recommendation_detail(rec: dict, pillars: list[dict], as_of: str) -> dict:
@@ -71,7 +76,12 @@ def recommendation_detail(rec: dict, pillars: list[dict], as_of: str) -> dict:
 
 
 def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.date,
-                 since: dt.date | None = None, compare: dt.date | None = None) -> dict:
+                 since: dt.date | None = None, compare: dt.date | None = None, notes=None) -> dict:
+    """The report as of a date, from the recommendations' history skeletons.
+
+    ``notes``: ``(recommendation id, event id) pairs -> {event id: {note, evidence}}``,
+    asked once for the few changes the report lists (their events carry none).
+    """
     day = as_of.isoformat()
     # Each history read once for the present: the rows and the attention list share it.
     steps = [history.last_transition(r["history"], day) for r in recs]
@@ -86,8 +96,13 @@ def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.d
         "recent": recent_changes(recs, as_of),
         "attention": needs_attention(recs, as_of, steps),
     }
+    between = changes_between(recs, since, as_of) if since is not None else []
+    if notes is not None:
+        found = notes([(c["id"], c["event"]) for c in report["recent"] + between])
+        for change in report["recent"] + between:
+            change.update(found[change["event"]])
     if since is not None:
-        report["changes_since"] = changes_since(recs, since, as_of)
+        report["changes_since"] = changes_since(between, since)
     if compare is not None:
         report["compare"] = comparison(pillars, recs, compare, as_of)
     return report
@@ -119,9 +134,8 @@ def changes_between(recs: list[dict], start: dt.date, end: dt.date) -> list[dict
     return changes
 
 
-def changes_since(recs: list[dict], since: dt.date, as_of: dt.date) -> dict:
+def changes_since(changes: list[dict], since: dt.date) -> dict:
     """What moved from ``since`` (inclusive) to the as-of date: up, down, and new evidence."""
-    changes = changes_between(recs, since, as_of)
     return {
         "since": since.isoformat(),
         "upgrades": [c for c in changes if score(c["to"]) > score(c["from"])],
@@ -159,7 +173,7 @@ def _change(rec: dict, before: str, event: dict) -> dict:
         "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
         "title": rec["title"], "from": before, "to": event["to"],
         "downgrade": is_downgrade(before, event["to"]),
-        "note": event["note"], "evidence": event["evidence"], "event": event["id"],
+        "note": event.get("note", ""), "evidence": event.get("evidence", []), "event": event["id"],
     }
 
 

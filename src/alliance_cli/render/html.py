@@ -10,10 +10,10 @@ and ``html.escape``; only http(s) evidence URLs become links.
 import html
 import math
 
-from alliance_cli import exports
-from alliance_cli.exports import Alert, Section, Status
-from alliance_cli.render import clean
-from alliance_cli.statuses import NAMES
+from alliance_cli.core.statuses import NAMES
+from alliance_cli.render import exports
+from alliance_cli.render.exports import Alert, Section, Status
+from alliance_cli.render.text import clean
 
 # Okabe-Ito colours, told apart by most colour-blind readers; every status is
 # also written as a word wherever a colour is shown.

@@ -7,22 +7,20 @@ content of whatever it removed: nothing disappears silently, and repeated
 undos walk back one command at a time.
 """
 
-from tinydb.table import Document, Table
-
-from alliance_cli import history
+from alliance_cli.core import history
 
 
-def record(table: Table, command: str, changes: list[dict], now: str, extra: dict | None = None) -> None:
-    table.insert({"command": command, "at": now, "changes": changes, **(extra or {})})
+def entry(command: str, changes: list[dict], now: str, extra: dict | None = None) -> dict:
+    return {"command": command, "at": now, "changes": changes, **(extra or {})}
 
 
-def entries(table: Table) -> list[Document]:
-    return sorted(table.all(), key=lambda doc: doc.doc_id)
+def entries(docs: list) -> list:
+    """Journal documents (each with its number as ``doc_id``) in the order they were made."""
+    return sorted(docs, key=lambda doc: doc.doc_id)
 
 
-def undo_target(table: Table) -> Document | None:
-    """The latest entry that is neither an undo nor already undone."""
-    all_entries = entries(table)
+def undo_target(all_entries: list):
+    """The latest entry that is neither an undo nor already undone (``all_entries`` in order)."""
     undone = {e["undoes"] for e in all_entries if "undoes" in e}
     for entry in reversed(all_entries):
         if "undoes" not in entry and entry.doc_id not in undone:
@@ -44,19 +42,21 @@ def describe(change: dict) -> str:
     return f"{op} {rec}"
 
 
-def log_rows(recs: list[dict], table: Table, rec_id: str | None = None, since: str | None = None) -> list[dict]:
-    """Status changes and undos, newest first; the `log` command's rows."""
-    from alliance_cli.index import events
+def log_rows(recs: list[dict], all_entries: list, rec_id: str | None = None,
+             since: str | None = None) -> list[dict]:
+    """Status changes and undos, newest first; the `log` command's rows.
 
+    Status rows come without their note and evidence (``attach_notes`` adds them):
+    those live in the bodies, and only the rows shown need them.
+    """
     titles = {r["id"]: r["title"] for r in recs}
     wanted = [r for r in recs if rec_id is None or r["id"] == rec_id]
     # "from" as the ordered history says: after a back-dated event, the stored
     # "from" of a later one is out of date, and the log must agree with the report.
-    # (``events``: a history is parsed for its rows and not kept, as export does.)
-    rows = [_event_row(r, before, e) for r in wanted for before, e in history.transitions(events(r["history"]))]
-    for entry in entries(table):
-        if "undoes" in entry:
-            rows.extend(_undo_row(entry, change, titles) for change in entry["changes"] if "rec" in change)
+    rows = [_event_row(r, before, e) for r in wanted for before, e in history.transitions(r["history"])]
+    for done in all_entries:
+        if "undoes" in done:
+            rows.extend(_undo_row(done, change, titles) for change in done["changes"] if "rec" in change)
     rows = [r for r in rows if (rec_id is None or r["id"] == rec_id) and (since is None or r["date"] >= since)]
     rows.sort(key=lambda r: (r["date"], r["recorded_at"]), reverse=True)
     return rows
@@ -64,16 +64,28 @@ def log_rows(recs: list[dict], table: Table, rec_id: str | None = None, since: s
 
 def _event_row(rec: dict, before: str, event: dict) -> dict:
     return {"kind": "status", "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
-            "title": rec["title"], "from": before, "to": event["to"], "note": event["note"],
-            "evidence": event["evidence"], "event": event["id"]}
+            "title": rec["title"], "from": before, "to": event["to"], "note": None,
+            "evidence": None, "event": event["id"]}
 
 
-def _undo_row(entry: dict, change: dict, titles: dict) -> dict:
+def attach_notes(rows: list[dict], notes: dict[str, dict]) -> None:
+    """Fill the status rows' note and evidence from ``{event id: {note, evidence}}``."""
+    for row in rows:
+        if row["kind"] == "status":
+            row.update(notes[row["event"]])
+
+
+def noted(rows: list[dict]) -> list[tuple[str, str]]:
+    """The (recommendation, event) pairs whose notes ``rows`` need."""
+    return [(row["id"], row["event"]) for row in rows if row["kind"] == "status"]
+
+
+def _undo_row(done: dict, change: dict, titles: dict) -> dict:
     event = change.get("event") if change["op"] == "remove_event" else None
     what = {"remove_event": "status change", "remove_rec": "added recommendation",
             "set_fields": "edit"}.get(change["op"], change["op"])
-    undone = f"{what} undone (was: {entry.get('undid', 'entry ' + str(entry['undoes']))})"
-    return {"kind": "undo", "date": entry["at"][:10], "recorded_at": entry["at"], "id": change["rec"],
+    undone = f"{what} undone (was: {done.get('undid', 'entry ' + str(done['undoes']))})"
+    return {"kind": "undo", "date": done["at"][:10], "recorded_at": done["at"], "id": change["rec"],
             "title": titles.get(change["rec"], ""), "from": event["from"] if event else "",
             "to": event["to"] if event else "", "note": undone, "evidence": [],
             "event": event["id"] if event else ""}

@@ -9,6 +9,7 @@ it follows the file's extension. Files are written atomically.
 import functools
 import inspect
 import io
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,9 +25,10 @@ Writer = Callable[[IO[str]], None]
 
 
 class Output:
-    def __init__(self, fmt: str, path: Path | None):
+    def __init__(self, fmt: str, path: Path | None, db: str | None = None):
         self.fmt = fmt
         self.path = path
+        self.db = db  # the --db given, so that --output never lands on the tracker
 
     def emit(self, writers: dict[str, Writer]) -> None:
         if self.fmt == "table" or self.path is None:
@@ -36,10 +38,10 @@ class Output:
         writers[self.fmt](buffer)
         # Excel reads a CSV file as UTF-8 only with a byte order mark.
         encoding = "utf-8-sig" if self.fmt == "csv" else "utf-8"
-        write_output(buffer.getvalue().encode(encoding), self.path)
+        write_output(buffer.getvalue().encode(encoding), self.path, self.db)
 
 
-def resolve(fmt: str, as_json: bool, path: Path | None, allowed: tuple[str, ...]) -> Output:
+def resolve(fmt: str, as_json: bool, path: Path | None, allowed: tuple[str, ...], db: str | None = None) -> Output:
     fmt = "json" if as_json else fmt.strip().lower()
     if fmt == "auto":
         if path is not None:
@@ -50,7 +52,7 @@ def resolve(fmt: str, as_json: bool, path: Path | None, allowed: tuple[str, ...]
         raise InputError(f"unknown format {fmt!r} here: use one of auto, {', '.join(allowed)}")
     if fmt == "table" and path is not None:
         raise InputError("a table is drawn for the terminal: with --output use tsv, csv, markdown or json")
-    return Output(fmt, path)
+    return Output(fmt, path, db)
 
 
 def output_options(*formats: str):
@@ -65,10 +67,16 @@ def output_options(*formats: str):
                  _option("json_", False, bool, "--json", help="Same as --format json."),
                  _option("output", None, Path | None, "--output", "-o", metavar="FILE",
                          help="Write to FILE atomically; auto picks the format from its extension.")]
+        # Typer hands the context to one parameter only: the command's own, else ours.
+        own = next((p.name for p in kept if p.annotation is typer.Context), None)
+        if own is None:
+            added.append(inspect.Parameter("output_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context))
 
         @functools.wraps(func)
         def wrapper(*args, format_: str = "auto", json_: bool = False, output: Path | None = None, **kwargs):
-            return func(*args, out=resolve(format_, json_, output, allowed), **kwargs)
+            ctx = kwargs[own] if own else kwargs.pop("output_ctx")
+            db = ctx.find_root().obj
+            return func(*args, out=resolve(format_, json_, output, allowed, db), **kwargs)
 
         wrapper.__signature__ = signature.replace(parameters=kept + added)
         wrapper.__annotations__ = {p.name: p.annotation for p in kept + added}
@@ -82,19 +90,38 @@ def _option(name, default, kind, *flags, **settings) -> inspect.Parameter:
                              annotation=Annotated[kind, typer.Option(*flags, **settings)])
 
 
-def write_output(payload: bytes | list[bytes], path: Path | None) -> None:
+def write_output(payload: bytes | list[bytes], path: Path | None, db: str | None) -> None:
     """To stdout, or atomically to a file (a reader never sees half of it)."""
-    from alliance_cli import store
-
     if path is None:
         sys.stdout.flush()
         sys.stdout.buffer.writelines([payload] if isinstance(payload, bytes) else payload)
         sys.stdout.flush()
         return
+    from alliance_cli.store import files
+
     if not path.parent.is_dir():
         raise InputError(f"cannot write {path}: the directory {path.parent} does not exist")
+    _refuse_tracker_files(path, db)
     try:
-        store.write_atomic(path, payload)
+        # A report is made to be shared: it follows the umask, as any file a command creates.
+        files.write_atomic(path, payload, mode=0o666 & ~_umask())
     except OSError as exc:
         raise AllianceError(f"cannot write {path}: {exc.strerror}") from None
     typer.echo(f"wrote {path}", err=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def _refuse_tracker_files(path: Path, db: str | None) -> None:
+    """--output never lands on the tracker, its bodies, lock or backups: only its writer writes those."""
+    from alliance_cli.store import layout, paths
+
+    head = Path(os.path.realpath(paths.resolve(db)[0]))
+    target = Path(os.path.realpath(path))
+    ours = target == head or (target.parent == head.parent and target.name.startswith(head.name + "."))
+    if ours or layout.bodies_dir(head) in target.parents:
+        raise InputError(f"--output {path} is one of the tracker's own files: write the output elsewhere")

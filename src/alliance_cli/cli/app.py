@@ -1,0 +1,85 @@
+"""The command line: a thin Typer layer over the store, the core and the renderers.
+
+Errors are turned into one line on stderr and an exit code in one place
+(``AllianceGroup``); output formats are added to every command by one decorator
+(``output.output_options``). The commands live in ``reading`` and ``writing``.
+"""
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from alliance_cli.errors import EXIT_USAGE, AllianceError
+from alliance_cli.store import paths
+
+if TYPE_CHECKING:
+    from alliance_cli.store.tracker import Tracker
+
+# The core is imported inside each command, not here: `alliance --help` and
+# every command pay only for what they use (start-up is most of a command's time).
+
+def lazy(module: str):
+    """A renderer imported when its format is chosen: only the chosen format pays for it."""
+    import importlib
+
+    return importlib.import_module(f"alliance_cli.render.{module}")
+
+
+class AllianceGroup(TyperGroup):
+    def parse_args(self, ctx, args):
+        for arg in args:
+            if any("\udc80" <= ch <= "\udcff" for ch in arg):
+                typer.echo(f"alliance: argument {arg!r} is not valid UTF-8", err=True)
+                ctx.exit(EXIT_USAGE)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AllianceError as exc:
+            typer.echo(f"alliance: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+app = typer.Typer(
+    # Plain help and usage errors (as gh's): no Rich layout to import for --help,
+    # and a usage error is a few plain lines, never a box.
+    cls=AllianceGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Track the implementation of a policy brief's recommendations.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="PATH", help="Tracker file to use (default: ALLIANCE_DB, then the user data dir).")] = None,
+):
+    ctx.obj = db
+
+
+def open_tracker(ctx: typer.Context) -> "Tracker":
+    from alliance_cli.store.tracker import Tracker
+
+    path, is_default = paths.resolve(ctx.find_root().obj)
+    if is_default:
+        paths.make_default_dir(path)
+    return Tracker(path, lock_timeout=paths.lock_timeout())
+
+
+def export_meta(state, as_of, filters: dict) -> dict:
+    """What every export says about itself: brief, as-of date, export time, filters used."""
+    from alliance_cli.core import dates
+
+    return {"brief": state.brief, "as_of": as_of.isoformat(), "exported_at": dates.export_time(),
+            "filters": filters}
+
+
+def main() -> None:
+    """As `alliance` runs it (see ``launch``, the installed entry point)."""
+    from alliance_cli import launch
+
+    launch.main()

@@ -1,0 +1,192 @@
+"""The commands that only read a tracker: path, statuses, list, show, report, log, export."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from alliance_cli.cli.app import app, export_meta, lazy, open_tracker
+from alliance_cli.cli.output import Output, output_options, write_output
+from alliance_cli.errors import InputError
+from alliance_cli.store import paths
+
+
+@app.command()
+def path(ctx: typer.Context):
+    """Print the tracker in use: its head file, then its folder of bodies."""
+    from alliance_cli.store.tracker import Tracker
+
+    for name in Tracker(paths.resolve(ctx.find_root().obj)[0]).files():
+        typer.echo(str(name))
+
+
+@app.command()
+@output_options()
+def statuses(*, out: Output):
+    """The status scale, in order, with definitions and progress scores."""
+    from alliance_cli.core.statuses import SCALE
+    from alliance_cli.render import terminal, text
+
+    out.emit({
+        "json": lambda f: text.write_json(
+            [{"status": s.name, "score": s.score, "definition": s.definition} for s in SCALE], f),
+        "table": lambda f: terminal.statuses_table(),
+        "tsv": terminal.statuses_tsv,
+    })
+
+
+@app.command("list")
+@output_options("csv", "markdown")
+def list_(
+    ctx: typer.Context,
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Only this pillar.")] = None,
+    status: Annotated[str | None, typer.Option("--status", "-s", metavar="STATUS", help="Only this status.")] = None,
+    key: Annotated[bool, typer.Option("--key", help="Only the brief's key recommendations.")] = False,
+    search: Annotated[str | None, typer.Option(
+        "--search", metavar="TEXT", help="Only those whose id, title or text contain TEXT.")] = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", "-n", metavar="N", min=0,
+        help="At most N rows (0: all). Default: what fits the terminal, else all.")] = None,
+    *, out: Output,
+):
+    """List recommendations with their current status."""
+    from alliance_cli.core import dates, progress
+    from alliance_cli.core.statuses import parse_status
+    from alliance_cli.render import terminal, text
+
+    state = open_tracker(ctx).read()
+    day = dates.today()
+    filters = {"pillar": state.pillar_id(pillar) if pillar else None,
+               "status": parse_status(status) if status else None, "key": key}
+    recs = state.recommendations()
+    found = None
+    if search is not None:  # the text lives in the bodies: read them one file at a time
+        found = {head["id"] for head, whole in state.iter_full(recs) if progress.matches(whole, search)}
+    rows = progress.select_rows(recs, day.isoformat(), ids=found, **filters)
+    meta = export_meta(state, day, {**filters, "search": search, "limit": limit})
+    shown = rows[:limit] if limit else rows
+    out.emit({
+        "json": lambda f: text.write_json(shown, f),
+        "table": lambda f: terminal.list_table(rows, limit),
+        "tsv": lambda f: terminal.list_tsv(shown, f),
+        "csv": lambda f: f.write(lazy("exports").list_csv(shown, meta)),
+        "markdown": lambda f: f.write(lazy("exports").list_markdown(shown, meta)),
+    })
+
+
+@app.command()
+@output_options("markdown")
+def show(ctx: typer.Context, rec_id: Annotated[str, typer.Argument(metavar="ID")], *, out: Output):
+    """Everything about one recommendation, with its dated history."""
+    from alliance_cli.core import dates, progress
+    from alliance_cli.render import terminal, text
+
+    state = open_tracker(ctx).read()
+    rec = state.full(state.get(rec_id))
+    detail = progress.recommendation_detail(rec, state.pillars, dates.today().isoformat())
+    out.emit({
+        "json": lambda f: text.write_json(detail, f),
+        "table": lambda f: terminal.show_table(detail),
+        "tsv": lambda f: terminal.show_plain(detail, f),
+        "markdown": lambda f: f.write(lazy("exports").show_markdown(detail, export_meta(state, dates.today(),
+                                                                                 {"id": rec["id"]}))),
+    })
+
+
+@app.command()
+@output_options("csv", "markdown", "html")
+def report(
+    ctx: typer.Context,
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Only this pillar.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="DATE", help="Every status as it stood at the end of DATE (default today).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="DATE", help="Add what changed from DATE on: upgrades, downgrades, new evidence.")] = None,
+    compare: Annotated[str | None, typer.Option(
+        "--compare", metavar="DATE",
+        help="Add progress then (at DATE) and now per pillar, and what lost 'implemented'.")] = None,
+    *, out: Output,
+):
+    """Progress per pillar, key recommendations, recent changes and what needs attention."""
+    from alliance_cli.core import dates, progress
+    from alliance_cli.render import terminal, text
+
+    end = dates.parse_date(as_of, what="--as-of date") if as_of else dates.today()
+    start = _date_before(since, end, "--since") if since else None
+    then = _date_before(compare, end, "--compare") if compare else None
+    state = open_tracker(ctx).read()
+    recs, pillars = state.recommendations(), state.pillars
+    if pillar:
+        wanted = state.pillar_id(pillar)
+        recs = [r for r in recs if r["pillar"] == wanted]
+        pillars = [p for p in pillars if p["id"] == wanted]
+    data = progress.build_report(state.brief, pillars, recs, end, since=start, compare=then, notes=state.notes)
+    meta = export_meta(state, end, {"pillar": pillar and pillars[0]["id"], "since": start and start.isoformat(),
+                                    "compare": then and then.isoformat()})
+    out.emit({
+        "json": lambda f: text.write_json({**data, "exported_at": meta["exported_at"],
+                                           "filters": meta["filters"]}, f),
+        "table": lambda f: terminal.report_table(data),
+        "tsv": lambda f: terminal.report_plain(data, f),
+        "csv": lambda f: f.write(lazy("exports").report_csv(data, meta)),
+        "markdown": lambda f: f.write(lazy("exports").report_markdown(data, meta)),
+        "html": lambda f: f.write(lazy("html").report_html(data, meta, _timeline(pillars, recs, end))),
+    })
+
+
+def _timeline(pillars, recs, end):
+    from alliance_cli.core import timeline
+
+    return timeline.monthly_progress(pillars, recs, end)
+
+
+def _date_before(text: str, end, option: str):
+    from alliance_cli.core import dates
+
+    day = dates.parse_date(text, what=f"{option} date")
+    if day > end:
+        raise InputError(f"{option} date {day.isoformat()} is after the as-of date {end.isoformat()}")
+    return day
+
+
+@app.command()
+@output_options("csv", "markdown")
+def log(
+    ctx: typer.Context,
+    rec_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this recommendation.")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="DATE", help="Only changes dated on or after DATE.")] = None,
+    *, out: Output,
+):
+    """Status changes and undos, newest first."""
+    from alliance_cli.core import dates, journal
+    from alliance_cli.render import terminal, text
+
+    state = open_tracker(ctx).read()
+    wanted = state.get(rec_id)["id"] if rec_id else None
+    start = dates.parse_date(since, what="--since date").isoformat() if since else None
+    recs = [state.get(wanted)] if wanted else state.recommendations()
+    rows = journal.log_rows(recs, state.journal_entries(), wanted, start)
+    journal.attach_notes(rows, state.notes(journal.noted(rows)))
+    meta = export_meta(state, dates.today(), {"id": wanted, "since": start})
+    out.emit({
+        "json": lambda f: text.write_json(rows, f),
+        "table": lambda f: terminal.log_table(rows),
+        "tsv": lambda f: terminal.log_tsv(rows, f),
+        "csv": lambda f: f.write(lazy("exports").log_csv(rows, meta)),
+        "markdown": lambda f: f.write(lazy("exports").log_markdown(rows, meta)),
+    })
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically).")] = None,
+):
+    """Write the whole tracker: the brief, statuses and full histories (JSON)."""
+    from alliance_cli.core import dates, exchange
+
+    state = open_tracker(ctx).read()
+    whole = ((head["seq"], rec) for head, rec in state.iter_full())
+    write_output(exchange.export_parts(state.brief, state.pillars, dates.export_time(), whole), output,
+                 ctx.find_root().obj)

@@ -1,0 +1,193 @@
+"""The commands that change a tracker: update-status, undo, init, import, add, edit.
+
+Each runs inside ``Tracker.write``: one lock around the whole read-change-write,
+one journal entry, one commit, and nothing written when it refuses.
+"""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from alliance_cli.cli.app import app, open_tracker
+from alliance_cli.errors import AllianceError, InputError
+
+
+@app.command("update-status")
+def update_status(
+    ctx: typer.Context,
+    rec_id: Annotated[str, typer.Argument(metavar="ID", help="Recommendation id, e.g. SEC-1 (any case).")],
+    status: Annotated[str, typer.Argument(metavar="STATUS", help="New status, e.g. implemented or in-progress.")],
+    note: Annotated[str, typer.Option("--note", "-m", metavar="TEXT", help="What happened, in a sentence.")] = "",
+    evidence: Annotated[list[str] | None, typer.Option(
+        "--evidence", "-e", metavar="URL", help="An http(s) URL backing the change; repeat for several.")] = None,
+    date: Annotated[str | None, typer.Option(
+        "--date", "-d", metavar="DATE", help="When it happened (default today): 2024-01-11, 'Jan 11 2024'…")] = None,
+):
+    """Record a status change, with its date, a note and evidence."""
+    with open_tracker(ctx).write(f"update-status {rec_id} {status}") as state:
+        rec, event = state.update_status(rec_id, status, date=date, note=note, evidence=tuple(evidence or ()))
+    typer.echo(f"{rec['id']}: {event['from']} -> {event['to']} (as of {event['date']})")
+
+
+@app.command()
+def undo(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when stdin is not a terminal).")]
+    = False,
+):
+    """Revert everything the last writing command did (the undo itself is journaled)."""
+    from alliance_cli.core import journal
+    from alliance_cli.render.text import clean
+
+    tracker = open_tracker(ctx)
+    # Read twice on purpose: the plan is shown and confirmed without the lock (a
+    # person may take a while to answer), then checked again under it.
+    target = journal.undo_target(tracker.read().journal_entries())
+    if target is None:
+        raise AllianceError("nothing to undo: no writing command is left in the journal")
+    typer.echo(f"will revert: {clean(target['command'])} (recorded {target['at']})")
+    for change in target["changes"]:
+        typer.echo(f"  {clean(journal.describe(change))}")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError("undo asks for confirmation: run it in a terminal, or pass --yes")
+        if not typer.confirm("Revert it?", default=False, err=True):
+            raise AllianceError("undo cancelled: nothing changed")
+    with tracker.write("undo") as state:
+        current = journal.undo_target(state.journal_entries())
+        if current is None or current.doc_id != target.doc_id:
+            raise AllianceError("the tracker changed while you were deciding: run undo again")
+        state.revert(current)
+    typer.echo(f"undone: {clean(target['command'])}")
+
+
+
+# --- whole trackers ---------------------------------------------------------
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    brief_file: Annotated[Path, typer.Option("--from", metavar="BRIEF.json", help="A brief file (or an export).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing tracker (kept aside).")] = False,
+):
+    """Start a tracker from a brief file (see the README for the format)."""
+    from alliance_cli.core import dates, exchange
+    from alliance_cli.render.text import clean
+    from alliance_cli.store.tracker import seed_whole
+
+    # A brief file is an export without histories: one validation, one seeding.
+    data = exchange.load_json(_read_input(str(brief_file)), str(brief_file))
+    exchange.validate_export(data, str(brief_file))
+    tracker = open_tracker(ctx)
+    kept = tracker.replace(seed_whole(data, dates.now_stamp()), force=force)
+    if kept:
+        typer.echo(f"previous tracker kept as {kept}", err=True)
+    count = len(data["recommendations"])
+    typer.echo(f"started {tracker.path}: {clean(data['brief']['title'])} ({count} recommendations)")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="FILE|-", help="An export file, or - for stdin.")],
+):
+    """Merge an export into this tracker: by recommendation id and by event id."""
+    from alliance_cli.core import dates, exchange
+    from alliance_cli.store.tracker import TrackerExists, seed_whole
+
+    name = "<stdin>" if source == "-" else source
+    data = exchange.load_json(_read_input(source), name)
+    exchange.validate_export(data, name)
+    tracker = open_tracker(ctx)
+    if not tracker.exists():
+        try:
+            tracker.replace(seed_whole(data, dates.now_stamp()), force=False)
+        except TrackerExists:
+            pass  # another command made it since we looked: merge into it below
+        else:
+            typer.echo(f"started {tracker.path} from {name}: {len(data['recommendations'])} recommendations")
+            return
+    with tracker.write(f"import {name}") as state:
+        if data["brief"]["id"] != state.brief["id"]:
+            raise InputError(f"{name} is an export of brief {data['brief']['id']!r}, this tracker holds "
+                             f"{state.brief['id']!r}: use `alliance --db OTHER.json import` or `init --from`")
+        counts = exchange.merge(state, data)
+    typer.echo("merged {name}: {added} added, {updated} updated, {events} new events, {pillars} new pillars"
+               .format(name=name, **counts))
+
+
+def _read_input(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror}") from None
+
+
+# --- adding and editing recommendations --------------------------------------
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    pillar: Annotated[str, typer.Option("--pillar", "-p", metavar="PILLAR", help="Its pillar.")],
+    title: Annotated[str, typer.Option("--title", "-t", metavar="TEXT", help="A short title (at most 70 characters).")],
+    text: Annotated[str | None, typer.Option("--text", metavar="TEXT", help="The recommendation in full.")] = None,
+    rec_id: Annotated[str | None, typer.Option(
+        "--id", metavar="ID", help="Its id (default: next free PILLAR-N).")] = None,
+    section: Annotated[str, typer.Option("--section", metavar="TEXT", help="Where in the brief it comes from.")] = "",
+    key: Annotated[bool, typer.Option("--key", help="One of the brief's key recommendations.")] = False,
+    due: Annotated[str | None, typer.Option(
+        "--due", metavar="DATE", help="Date by which it should be implemented.")] = None,
+    actor: Annotated[list[str] | None, typer.Option("--actor", metavar="NAME", help="Who must act; repeat.")] = None,
+    initiative: Annotated[list[str] | None, typer.Option(
+        "--initiative", metavar="NAME", help="A named mechanism; repeat.")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", metavar="URL", help="A supporting http(s) URL; repeat.")] = None,
+):
+    """Add a recommendation to the tracker."""
+    from alliance_cli.core import dates
+    from alliance_cli.render.text import clean
+
+    with open_tracker(ctx).write("add") as state:
+        wanted = state.pillar_id(pillar)
+        fields = {"id": rec_id or state.next_id(wanted), "pillar": wanted, "title": title,
+                  "text": text if text is not None else title, "section": section, "key": key,
+                  "actors": actor or [], "initiatives": initiative or [], "sources": source or []}
+        if due:
+            fields["due"] = dates.parse_date(due, allow_future=True, what="--due date").isoformat()
+        doc = state.add_recommendation(fields)
+    typer.echo(f"added {doc['id']}: {clean(doc['title'])}")
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    rec_id: Annotated[str, typer.Argument(metavar="ID")],
+    title: Annotated[str | None, typer.Option("--title", "-t", metavar="TEXT")] = None,
+    text: Annotated[str | None, typer.Option("--text", metavar="TEXT")] = None,
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR")] = None,
+    section: Annotated[str | None, typer.Option("--section", metavar="TEXT")] = None,
+    due: Annotated[str | None, typer.Option("--due", metavar="DATE", help="A date, or 'none' to clear it.")] = None,
+    key: Annotated[bool | None, typer.Option("--key/--no-key")] = None,
+):
+    """Change a recommendation's title, text, pillar, section, due date or key flag."""
+    from alliance_cli.core import dates
+
+    with open_tracker(ctx).write(f"edit {rec_id}") as state:
+        fields = {name: value for name, value in
+                  (("title", title), ("text", text), ("section", section), ("key", key)) if value is not None}
+        if pillar is not None:
+            fields["pillar"] = state.pillar_id(pillar)
+        if due is not None:
+            fields["due"] = None if due.strip().lower() == "none" else dates.parse_date(
+                due, allow_future=True, what="--due date").isoformat()
+        if not fields:
+            raise InputError("nothing to change: give --title, --text, --pillar, --section, --due or --key")
+        rec = state.get(rec_id)
+        changed = state.edit_recommendation(rec["id"], fields)
+    typer.echo(f"{'edited' if changed else 'unchanged'}: {rec['id']}")
+
+

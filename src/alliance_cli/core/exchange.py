@@ -1,0 +1,80 @@
+"""Moving whole trackers: export, import (merge), and starting from a brief file.
+
+An export is a brief file (``brief.validate_brief`` accepts it) whose
+recommendations also carry their ``history`` and, for readers, their current
+``status``. Import merges one into a tracker: recommendations are matched by
+id (new ones added, changed fields updated), events by event id (never
+duplicated, never dropped), so two analysts' copies combine in either order.
+"""
+
+from collections.abc import Iterable
+
+from alliance_cli.core import history
+from alliance_cli.core.brief import BriefError, validate_brief
+from alliance_cli.core.model import REC_FIELDS
+
+
+def export_rec(rec: dict) -> dict:
+    """A whole recommendation as an export holds it: its fields, its status and its history."""
+    out = {k: rec[k] for k in REC_FIELDS if rec.get(k) is not None}
+    out["status"] = history.status_at(rec["history"])
+    out["history"] = history.ordered(rec["history"])
+    return out
+
+
+def export_data(brief: dict, pillars: list[dict], exported_at: str, recs: list[dict]) -> dict:
+    return {"format": 1, "exported_at": exported_at, "brief": brief, "pillars": pillars,
+            "recommendations": [export_rec(rec) for rec in recs]}
+
+
+def export_parts(brief: dict, pillars: list[dict], exported_at: str,
+                 recs: Iterable[tuple[int, dict]]) -> list[bytes]:
+    """Exactly the bytes of ``export_data`` (sorted keys, two-space indent), built one
+    recommendation at a time from (position, whole recommendation) pairs in any order:
+    only the serialised recommendations are held, never every event as objects."""
+    import orjson
+
+    options = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+    placeholder = "@@alliance-recommendations@@"
+    head = orjson.dumps({**export_data(brief, pillars, exported_at, []), "recommendations": placeholder},
+                        option=options) + b"\n"
+    before, after = head.split(b'"' + placeholder.encode() + b'"')
+    # Inside the array each line gains four spaces; JSON strings hold no raw newline.
+    serialised = sorted((position, orjson.dumps(export_rec(rec), option=options).replace(b"\n", b"\n    "))
+                        for position, rec in recs)
+    if not serialised:
+        return [before, b"[]", after]
+    return [before, b"[\n    ", b",\n    ".join(body for _, body in serialised), b"\n  ]", after]
+
+
+def validate_export(data, source: str) -> None:
+    """A brief file whose recommendations may carry ``status`` and ``history``, by the same
+    rules as every other way in (event ids, dates from 1950 to today, http(s) evidence)."""
+    validate_brief(data, source, export=True)
+
+
+def merge(state, data: dict) -> dict:
+    """Merge an export into a tracker's writable state; returns counts of what changed."""
+    counts = {"added": 0, "updated": 0, "events": 0, "pillars": 0}
+    counts["pillars"] = state.add_pillars(data["pillars"])
+    existing = {rec["id"]: rec for rec in state.recommendations()}
+    for rec in data["recommendations"]:
+        fields = {k: rec[k] for k in REC_FIELDS if k in rec}
+        current = existing.get(rec["id"])
+        if current is None:
+            state.add_recommendation(fields, rec.get("history", []))
+            counts["added"] += 1
+            continue
+        if state.edit_recommendation(current["id"], fields):
+            counts["updated"] += 1
+        counts["events"] += state.add_events(current["id"], rec.get("history", []))
+    return counts
+
+
+def load_json(raw: bytes, source: str) -> dict:
+    import orjson
+
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BriefError(source, "(file)", f"not valid UTF-8 JSON ({exc})") from None

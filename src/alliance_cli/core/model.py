@@ -1,0 +1,220 @@
+"""What a recommendation and an event are, and the one set of rules every way in obeys.
+
+Brief files, exports, `add`, `edit`, `update-status`, migrations and the store's
+own files are all checked here, so that what one door refuses no other door lets
+in. A check raises ``FieldError`` with the path of the field; each caller names
+the file (or the option) it came from.
+"""
+
+import datetime as dt
+import re
+
+from alliance_cli.core.statuses import NAMES
+
+# A recommendation's fields: the ones every command reads (the head) and the bulk.
+HEAD_FIELDS = ("id", "pillar", "title", "key", "due")
+BODY_FIELDS = ("text", "section", "actors", "initiatives", "sources", "quote")
+REC_FIELDS = HEAD_FIELDS + BODY_FIELDS
+# An event's skeleton (what ordering and scores need) and its body (what people wrote).
+SKELETON_FIELDS = ("id", "date", "recorded_at", "from", "to")
+NOTE_FIELDS = ("note", "evidence")
+EVENT_FIELDS = SKELETON_FIELDS + NOTE_FIELDS
+
+TITLE_MAX = 70
+ID_MAX = 40
+EARLIEST = dt.date(1950, 1, 1)
+_EARLIEST = EARLIEST.isoformat()
+_ID = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_EVENT_ID = re.compile(r"[0-9a-f]{8,32}")
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
+_STATUS = "|".join(NAMES)
+# One match per event for the thousands a tracker holds: every skeleton field at once.
+_SKELETON = re.compile(rf"([0-9a-f]{{8,32}})\x00(\d{{4}}-\d\d-\d\d)\x00"
+                       rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{{1,6}})?Z\x00(?:{_STATUS})\x00(?:{_STATUS})")
+
+
+class FieldError(ValueError):
+    """A field breaks a rule: ``path`` says where (``recommendations[3].pillar``)."""
+
+    def __init__(self, path: str, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = path, problem
+
+
+def check_text(value, where: str, *, required: bool = False) -> str:
+    """A string storable as UTF-8 (a lone surrogate from invalid bytes is refused)."""
+    if type(value) is not str:
+        raise FieldError(where, f"must be a string, found {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FieldError(where, "is not valid UTF-8 text") from None
+    if required and not value.strip():
+        raise FieldError(where, "must not be empty")
+    return value
+
+
+def check_id(value, where: str) -> str:
+    """Letters, digits and dashes (SEC-1): the whole value, no trailing newline."""
+    check_text(value, where)
+    if len(value) > ID_MAX or not _ID.fullmatch(value):
+        raise FieldError(where, f"{value!r} is not a valid id (letters, digits and dashes, e.g. SEC-1, "
+                                f"at most {ID_MAX} characters)")
+    return value
+
+
+def check_title(value, where: str) -> str:
+    check_text(value, where)
+    if not value.strip() or len(value) > TITLE_MAX:
+        raise FieldError(where, f"must be 1 to {TITLE_MAX} characters")
+    return value
+
+
+def check_url(value, where: str) -> str:
+    """An http(s) URL with a host, and no space or control character anywhere in it."""
+    from urllib.parse import urlsplit
+
+    check_text(value, where)
+    if not value.isprintable() or any(ch.isspace() for ch in value):
+        raise FieldError(where, f"URL {value!r} contains spaces or control characters")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise FieldError(where, f"must be an http(s) URL, not {value!r}")
+    return value
+
+
+def check_iso_date(value, where: str, *, allow_future: bool = False) -> str:
+    """A YYYY-MM-DD date from 1950 on (and not after today unless ``allow_future``)."""
+    check_text(value, where)
+    try:
+        day = dt.date.fromisoformat(value) if _ISO_DATE.fullmatch(value) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise FieldError(where, f"not an ISO date (YYYY-MM-DD): {value!r}")
+    if day < EARLIEST:
+        raise FieldError(where, f"{value} is before {EARLIEST.year}")
+    if not allow_future and day > dt.date.today():
+        raise FieldError(where, f"{value} is in the future")
+    return value
+
+
+def check_list(value, where: str, item) -> list:
+    if value is None:
+        raise FieldError(where, "missing")
+    if type(value) is not list:
+        raise FieldError(where, f"must be a list, found {type(value).__name__}")
+    for i, element in enumerate(value):
+        item(element, f"{where}[{i}]")
+    return value
+
+
+def check_fields(obj, where: str, required: tuple, optional: tuple = ()) -> dict:
+    """An object with exactly these fields: a typo is refused, never ignored."""
+    if obj is None:
+        raise FieldError(where, "missing")
+    if type(obj) is not dict:
+        raise FieldError(where, f"must be an object, found {type(obj).__name__}")
+    for name in required:
+        if name not in obj:
+            raise FieldError(f"{where}.{name}", "missing")
+    unknown = set(obj) - set(required) - set(optional)
+    if unknown:
+        raise FieldError(f"{where}.{min(unknown)}", "unknown field")
+    return obj
+
+
+def check_bool(value, where: str) -> bool:
+    if type(value) is not bool:
+        raise FieldError(where, f"must be true or false, found {type(value).__name__}")
+    return value
+
+
+def check_head_fields(rec: dict, where: str, pillar_ids) -> None:
+    """The fields of a recommendation that every command reads."""
+    check_id(rec["id"], f"{where}.id")
+    check_text(rec["pillar"], f"{where}.pillar")
+    if rec["pillar"] not in pillar_ids:
+        raise FieldError(f"{where}.pillar",
+                         f"unknown pillar {rec['pillar']!r} (pillars: {', '.join(sorted(pillar_ids))})")
+    check_title(rec["title"], f"{where}.title")
+    check_bool(rec["key"], f"{where}.key")
+    if rec.get("due") is not None:
+        check_iso_date(rec["due"], f"{where}.due", allow_future=True)
+
+
+def check_body_fields(rec: dict, where: str) -> None:
+    """The bulk of a recommendation: its text, where it comes from, who acts, what it cites."""
+    check_text(rec["text"], f"{where}.text")
+    check_text(rec["section"], f"{where}.section")
+    check_list(rec["actors"], f"{where}.actors", check_text)
+    check_list(rec["initiatives"], f"{where}.initiatives", check_text)
+    check_list(rec["sources"], f"{where}.sources", check_url)
+    if "quote" in rec:
+        check_text(rec["quote"], f"{where}.quote")
+
+
+def check_recommendation(rec, where: str, pillar_ids, *, with_history: bool = False,
+                         allow_future: bool = True) -> dict:
+    """A whole recommendation (brief file, export, `add`, `edit`), optionally with its events.
+
+    ``allow_future=False``: events coming in from outside may not be dated after today.
+    """
+    optional = ("due", "quote") + (("history", "status") if with_history else ())
+    check_fields(rec, where, ("id", "pillar", "title", "text", "section", "key", "actors", "initiatives",
+                              "sources"), optional)
+    check_head_fields(rec, where, pillar_ids)
+    check_body_fields(rec, where)
+    if with_history and "history" in rec:
+        check_events(rec["history"], f"{where}.history", allow_future=allow_future)
+    if with_history and "status" in rec and rec["status"] not in NAMES:
+        raise FieldError(f"{where}.status", f"unknown status {rec['status']!r}")
+    return rec
+
+
+def check_events(events, where: str, fields: tuple = EVENT_FIELDS, *, allow_future: bool = True) -> None:
+    """A list of events: each with exactly ``fields``, ids unique within the list.
+
+    ``allow_future=False`` for events coming in (an import), as `update-status` refuses them.
+    """
+    if type(events) is not list:
+        raise FieldError(where, f"must be a list, found {type(events).__name__}")
+    wanted = set(fields)
+    seen = set()
+    for i, event in enumerate(events):
+        if type(event) is not dict or event.keys() != wanted:
+            raise FieldError(f"{where}[{i}]", f"an event has exactly the fields {', '.join(fields)}")
+        check_skeleton(event, f"{where}[{i}]", allow_future=allow_future)
+        if event["id"] in seen:
+            raise FieldError(f"{where}[{i}].id", f"event id {event['id']} appears twice")
+        seen.add(event["id"])
+        if "note" in wanted:
+            check_note(event, f"{where}[{i}]")
+
+
+def check_skeleton(event: dict, where: str, *, allow_future: bool = True) -> None:
+    try:  # the common case in one match; a miss is then explained field by field
+        joined = "\x00".join([event["id"], event["date"], event["recorded_at"], event["from"], event["to"]])
+    except TypeError:
+        joined = None
+    match = _SKELETON.fullmatch(joined) if joined is not None else None
+    if match is not None and match.group(2) >= _EARLIEST and (allow_future or match.group(2) <= _today()):
+        return
+    if not (type(event["id"]) is str and _EVENT_ID.fullmatch(event["id"])):
+        raise FieldError(f"{where}.id", f"not an event id (8 to 32 hex digits): {event['id']!r}")
+    check_iso_date(event["date"], f"{where}.date", allow_future=allow_future)
+    if not (type(event["recorded_at"]) is str and _STAMP.fullmatch(event["recorded_at"])):
+        raise FieldError(f"{where}.recorded_at", f"not a UTC timestamp: {event['recorded_at']!r}")
+    for name in ("from", "to"):
+        if event[name] not in NAMES:
+            raise FieldError(f"{where}.{name}", f"unknown status {event[name]!r}")
+
+
+def check_note(body: dict, where: str) -> None:
+    check_text(body["note"], f"{where}.note")
+    check_list(body["evidence"], f"{where}.evidence", check_url)
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()

@@ -1,0 +1,539 @@
+"""The tracker: the repository every command reads and writes through.
+
+``Tracker(path)`` names a tracker (its head file; see ``layout``).
+``Tracker.read()`` gives a read-only ``State``; ``Tracker.write(command)``
+holds the lock for the whole read-change-write, lets the caller change the
+state, journals the command and commits once, only if the block raised nothing.
+
+A ``State`` holds the head's TinyDB tables and loads a body file only when a
+command asks for what is in it. Its mutators go through TinyDB tables, and
+TinyDB marks each file it changed (``MemoryStorage.changed``); the commit writes
+exactly the marked files, the bodies first and the head last.
+"""
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
+from pathlib import Path
+
+from tinydb.table import Document
+
+from alliance_cli.core import dates, history, journal
+from alliance_cli.core.model import (
+    BODY_FIELDS,
+    HEAD_FIELDS,
+    FieldError,
+    check_recommendation,
+    check_text,
+    check_url,
+)
+from alliance_cli.core.statuses import parse_status
+from alliance_cli.errors import InputError, StoreError
+from alliance_cli.store import files, layout, migrations, schema
+from alliance_cli.store.layout import EVENTS, JOURNAL, META, RECS
+from alliance_cli.store.storage import MemoryStorage, table
+
+
+def new_event_id() -> str:
+    # Random, not sequential: copies of a tracker merged later must never clash.
+    return os.urandom(8).hex()
+
+
+class TrackerExists(InputError):
+    """``replace`` without force found a tracker (perhaps made a moment ago by another command)."""
+
+
+class StaleRead(StoreError):
+    """A writer committed between this command's reads of the head and of a body."""
+
+
+class State:
+    """One command's view of a tracker: the head in memory, bodies loaded when asked for."""
+
+    def __init__(self, path: Path, head: dict, *, writable: bool, identity=None,
+                 bodies: dict[str, dict] | None = None):
+        self.path = path
+        self.writable = writable
+        self._identity = identity
+        self.head = MemoryStorage(head, writable=writable)
+        self.meta_table = table(self.head, META)
+        self.recs = table(self.head, RECS, keyed=True)
+        self.journal = table(self.head, JOURNAL)
+        self._bodies: dict[str, MemoryStorage] = {}
+        for shard, tables in (bodies or {}).items():  # a new or migrated tracker: every body in memory
+            self._bodies[shard] = MemoryStorage(tables, writable=writable)
+            self._bodies[shard].changed = True
+        # Body entries this command took away: the first write of their file keeps
+        # them, because the head on disk still names them until the new head is in.
+        self._removed: dict[str, dict[str, dict]] = {}
+        # What this command changed, as reversible operations for the journal.
+        self.changes: list[dict] = []
+        self.journal_extra: dict = {}
+
+    # --- reading ------------------------------------------------------------------
+
+    @property
+    def meta(self) -> dict:
+        return self.meta_table.get(doc_id=1)
+
+    @property
+    def brief(self) -> dict:
+        return self.meta["brief"]
+
+    @property
+    def pillars(self) -> list[dict]:
+        return self.meta["pillars"]
+
+    def recommendations(self) -> list[dict]:
+        """Every recommendation's head (id, pillar, title, key, due, history skeleton), in the brief's order."""
+        return sorted(self.recs.all(), key=itemgetter("seq"))
+
+    def journal_entries(self) -> list[Document]:
+        return journal.entries(self.journal.all())
+
+    def pillar_id(self, text: str) -> str:
+        by_upper = {p["id"].upper(): p["id"] for p in self.pillars}
+        found = by_upper.get(text.strip().upper())
+        if found is None:
+            raise InputError(f"unknown pillar {text!r}: use one of {', '.join(by_upper.values())}")
+        return found
+
+    def get(self, rec_id: str) -> Document:
+        """A recommendation's head by id, in any case; an unknown id says what was meant."""
+        found = self.recs.get(doc_id=rec_id) if rec_id in self.head.tables.get(RECS, {}) else None
+        if found is None:
+            wanted = rec_id.strip().upper()
+            found = next((doc for doc in self.recs.all() if doc["id"].upper() == wanted), None)
+        if found is None:
+            raise InputError(self._unknown_id_message(rec_id))
+        return found
+
+    def _unknown_id_message(self, rec_id: str) -> str:
+        import difflib
+
+        by_upper = {doc["id"].upper(): doc["id"] for doc in self.recs.all()}
+        close = difflib.get_close_matches(rec_id.strip().upper(), list(by_upper), n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(by_upper[c] for c in close)}?" if close else \
+            "see `alliance list` for the ids"
+        return f"unknown recommendation {rec_id!r}: {hint}"
+
+    def full(self, rec: dict) -> dict:
+        """The whole recommendation: its head joined with its body and its events' notes."""
+        bodies = self._body_file(layout.shard_of(rec["id"]))
+        return layout.join(rec, self._entry(bodies, RECS, rec["body"], rec),
+                           {e["id"]: self._entry(bodies, EVENTS, e["id"], rec) for e in rec["history"]})
+
+    def iter_full(self, recs: Iterable[dict] | None = None) -> Iterator[tuple[dict, dict]]:
+        """(head, whole recommendation) pairs, one body file at a time (not in the brief's
+        order): a large tracker is never all in memory at once."""
+        by_shard: dict[str, list[dict]] = {}
+        for rec in self.recommendations() if recs is None else recs:
+            by_shard.setdefault(layout.shard_of(rec["id"]), []).append(rec)
+        for shard in sorted(by_shard):
+            for rec in by_shard[shard]:
+                yield rec, self.full(rec)
+            if not self.writable:
+                self._bodies.pop(shard, None)  # let it go
+
+    def notes(self, wanted: Iterable[tuple[str, str]]) -> dict[str, dict]:
+        """``{event id: {note, evidence}}`` for (recommendation id, event id) pairs, a body file at a time."""
+        by_shard: dict[str, list[str]] = {}
+        for rec_id, event_id in wanted:
+            by_shard.setdefault(layout.shard_of(rec_id), []).append(event_id)
+        found = {}
+        for shard in sorted(by_shard):
+            bodies = self._body_file(shard)
+            for event_id in by_shard[shard]:
+                found[event_id] = self._entry(bodies, EVENTS, event_id, None)
+            if not self.writable:
+                self._bodies.pop(shard, None)
+        return found
+
+    def _body_file(self, shard: str) -> MemoryStorage:
+        if shard not in self._bodies:
+            path = layout.shard_path(self.path, shard)
+            raw = files.read_file(path)
+            tables = {} if raw is None else files.parse(path, raw, "an alliance body file")
+            schema.check_bodies(tables, path)
+            self._bodies[shard] = MemoryStorage(tables, writable=self.writable)
+            if self.writable:
+                self._set_aside_unused(shard)
+        return self._bodies[shard]
+
+    def _entry(self, bodies: MemoryStorage, name: str, key: str, rec: dict | None) -> dict:
+        found = bodies.tables.get(name, {}).get(key)
+        if found is not None:
+            return found
+        if self._identity is not None and self._identity != files_identity(self.path):
+            raise StaleRead(f"{self.path} changed while this command was reading it: run it again")
+        path = layout.shard_path(self.path, layout.shard_of(rec["id"] if rec else key))
+        what = "the body of " + rec["id"] if name == RECS and rec else "the note of event " + key
+        raise StoreError(f"{path} lacks {what}, which {self.path.name} names: restore the bodies "
+                         f"from their .bak files or from a copy of the tracker")
+
+    def next_id(self, pillar: str) -> str:
+        import re
+
+        numbers = [int(m.group(1)) for doc in self.recs.all()
+                   if (m := re.fullmatch(re.escape(pillar) + r"-(\d+)", doc["id"], re.IGNORECASE))]
+        return f"{pillar}-{max(numbers, default=0) + 1}"
+
+    # --- changing -----------------------------------------------------------------
+
+    def update_status(self, rec_id: str, status: str, *, date: str | None = None,
+                      note: str = "", evidence: tuple[str, ...] = ()) -> tuple[dict, dict]:
+        """Append a status change; returns (recommendation after, the new event)."""
+        rec = self.get(rec_id)
+        new = parse_status(status)
+        _as_input(check_text, note, "--note")
+        when = dates.parse_date(date) if date is not None else dates.today()
+        urls = [_as_input(check_url, url.strip(), "--evidence") for url in evidence]
+        event = {"id": new_event_id(), "date": when.isoformat(), "recorded_at": dates.now_stamp(),
+                 "from": history.status_at(rec["history"], when.isoformat()), "to": new,
+                 "note": note, "evidence": urls}
+        self._add_events(rec, [event])
+        self.changes.append({"op": "add_event", "rec": rec["id"], "event": event["id"]})
+        return self.recs.get(doc_id=rec.doc_id), event
+
+    def add_recommendation(self, fields: dict, events: list[dict] = ()) -> dict:
+        """A new recommendation (checked as a brief file's are), at the end of the brief's order."""
+        rec = {**fields, "history": history.ordered(events)}
+        try:
+            check_recommendation(rec, "recommendation", {p["id"] for p in self.pillars}, with_history=True)
+        except FieldError as exc:
+            raise InputError(f"{exc.path.replace('recommendation.', '--')}: {exc.problem}") from None
+        if any(doc["id"].upper() == rec["id"].upper() for doc in self.recs.all()):
+            raise InputError(f"recommendation {rec['id']!r} already exists: use `alliance edit`")
+        seq = max((doc["seq"] for doc in self.recs.all()), default=0) + 1
+        self._insert(rec, seq)
+        self.changes.append({"op": "add_rec", "rec": rec["id"]})
+        return rec
+
+    def edit_recommendation(self, rec_id: str, fields: dict) -> bool:
+        """Change fields (a value of None removes an optional one); False if nothing changed."""
+        whole = self.full(self.get(rec_id))
+        changed = {k: v for k, v in fields.items() if k != "id" and whole.get(k) != v}
+        if not changed:
+            return False
+        merged = {k: v for k, v in {**whole, **changed}.items() if v is not None}
+        try:
+            check_recommendation(merged, "recommendation", {p["id"] for p in self.pillars}, with_history=True)
+        except FieldError as exc:
+            raise InputError(f"{exc.path.replace('recommendation.', '--')}: {exc.problem}") from None
+        self._set_fields(whole["id"], changed)
+        self.changes.append({"op": "set_fields", "rec": whole["id"],
+                             "before": {k: whole.get(k) for k in changed}, "after": changed})
+        return True
+
+    def add_events(self, rec_id: str, events: list[dict]) -> int:
+        """Merge events by id: never duplicated, never dropped."""
+        rec = self.get(rec_id)
+        known = {e["id"] for e in rec["history"]}
+        new = [e for e in events if e["id"] not in known]
+        if new:
+            self._add_events(rec, new)
+            self.changes.extend({"op": "add_event", "rec": rec["id"], "event": e["id"]} for e in new)
+        return len(new)
+
+    def add_pillars(self, pillars: list[dict]) -> int:
+        known = {p["id"] for p in self.pillars}
+        new = [p for p in pillars if p["id"] not in known]
+        if new:
+            self._set_meta({"pillars": [*self.pillars, *new]})
+        return len(new)
+
+    def _set_meta(self, fields: dict) -> None:
+        before = {k: self.meta[k] for k in fields}
+        self.meta_table.update(fields, doc_ids=[1])
+        self.changes.append({"op": "set_meta", "before": before, "after": fields})
+
+    # --- undo ----------------------------------------------------------------------
+
+    def revert(self, entry: Document) -> None:
+        """Reverse a journal entry's operations, newest first, recording what was removed."""
+        self.journal_extra = {"undoes": entry.doc_id, "undid": entry["command"]}
+        for change in reversed(entry["changes"]):
+            self.changes.append(getattr(self, "_revert_" + change["op"])(change))
+
+    def _journaled(self, rec_id: str) -> Document:
+        if rec_id in self.head.tables.get(RECS, {}):
+            return self.recs.get(doc_id=rec_id)
+        raise StoreError(f"cannot undo: recommendation {rec_id} is no longer in {self.path} "
+                         "(was the file edited by hand?)")
+
+    def _revert_add_event(self, change: dict) -> dict:
+        rec = self._journaled(change["rec"])
+        removed = next((e for e in self.full(rec)["history"] if e["id"] == change["event"]), None)
+        if removed is not None:
+            self.recs.update({"history": [e for e in rec["history"] if e["id"] != change["event"]]},
+                             doc_ids=[rec.doc_id])
+            self._drop(layout.shard_of(rec["id"]), EVENTS, change["event"])
+        return {"op": "remove_event", "rec": change["rec"], "event": removed}
+
+    def _revert_add_rec(self, change: dict) -> dict:
+        rec = self._journaled(change["rec"])
+        content = self.full(rec)
+        shard = layout.shard_of(rec["id"])
+        self.recs.remove(doc_ids=[rec.doc_id])
+        self._drop(shard, RECS, rec["body"])
+        for event in rec["history"]:
+            self._drop(shard, EVENTS, event["id"])
+        return {"op": "remove_rec", "rec": change["rec"], "content": content}
+
+    def _revert_set_fields(self, change: dict) -> dict:
+        self._set_fields(self._journaled(change["rec"])["id"], change["before"])
+        return {"op": "set_fields", "rec": change["rec"], "before": change["after"], "after": change["before"]}
+
+    def _revert_set_meta(self, change: dict) -> dict:
+        self.meta_table.update(change["before"], doc_ids=[1])
+        return {"op": "set_meta", "before": change["after"], "after": change["before"]}
+
+    # --- the tables underneath -------------------------------------------------------
+
+    def _insert(self, rec: dict, seq: int) -> None:
+        head, body, notes = layout.split(rec, seq)
+        self.recs.insert(Document(head, doc_id=rec["id"]))
+        shard = layout.shard_of(rec["id"])
+        self._put(shard, RECS, head["body"], body)
+        for event_id, note in notes.items():
+            self._put(shard, EVENTS, event_id, note)
+
+    def _add_events(self, rec: Document, events: list[dict]) -> None:
+        head, _, notes = layout.split({**rec, "history": events}, rec["seq"])
+        self.recs.update({"history": history.ordered([*rec["history"], *head["history"]])}, doc_ids=[rec.doc_id])
+        for event_id, note in notes.items():
+            self._put(layout.shard_of(rec["id"]), EVENTS, event_id, note)
+
+    def _set_fields(self, rec_id: str, fields: dict) -> None:
+        """Set (or, with None, remove) fields: head fields in the head, the rest as a new body."""
+        rec = self.recs.get(doc_id=rec_id)
+        head_fields = {k: v for k, v in fields.items() if k in HEAD_FIELDS}
+        if any(k in BODY_FIELDS for k in fields):
+            shard = layout.shard_of(rec_id)
+            old = self._entry(self._body_file(shard), RECS, rec["body"], rec)
+            body = {k: v for k, v in {**old, **fields}.items() if k in BODY_FIELDS and v is not None}
+            key = layout.body_key(rec_id, body)
+            if key != rec["body"]:
+                self._put(shard, RECS, key, body)
+                self._drop(shard, RECS, rec["body"])
+                head_fields["body"] = key
+
+        def apply(doc: dict) -> None:
+            for name, value in head_fields.items():
+                if value is None:
+                    doc.pop(name, None)
+                else:
+                    doc[name] = value
+
+        self.recs.update(apply, doc_ids=[rec_id])
+
+    def _put(self, shard: str, name: str, key: str, value: dict) -> None:
+        entries = table(self._body_file(shard), name, keyed=True)
+        if not entries.contains(doc_id=key):
+            entries.insert(Document(value, doc_id=key))
+
+    def _drop(self, shard: str, name: str, key: str) -> None:
+        storage = self._body_file(shard)
+        value = storage.tables.get(name, {}).get(key)
+        if value is not None:
+            self._removed.setdefault(shard, {}).setdefault(name, {})[key] = value
+            table(storage, name, keyed=True).remove(doc_ids=[key])
+
+    def adopt_leftovers(self) -> None:
+        """Before replacing a tracker: the old head stays the committed one until the new head
+        is in, so the first write of each body file keeps what the old one held, and the
+        body files only the old tracker used go once the new head is in."""
+        folder = layout.bodies_dir(self.path)
+        if not os.path.isdir(folder) or os.path.islink(folder):
+            return
+        for entry in os.scandir(folder):
+            shard = entry.name.removesuffix(".json")
+            if entry.name == shard + ".json" and len(shard) == 2 and shard.isdigit():
+                with contextlib.suppress(StoreError):  # a broken old body is not worth keeping
+                    old = files.parse(Path(entry.path), files.read_file(Path(entry.path)) or b"")
+                    self._removed[shard] = {name: t for name, t in old.items() if type(t) is dict}
+                if shard not in self._bodies:
+                    self._bodies[shard] = MemoryStorage({}, writable=True)
+                    self._bodies[shard].changed = True
+
+    def _set_aside_unused(self, shard: str) -> None:
+        """Entries no head names (left by a killed write) go at this write."""
+        used = {RECS: set(), EVENTS: set()}
+        for rec in self.head.tables.get(RECS, {}).values():
+            if layout.shard_of(rec["id"]) == shard:
+                used[RECS].add(rec["body"])
+                used[EVENTS].update(e["id"] for e in rec["history"])
+        storage = self._bodies[shard]
+        for name, keys in used.items():
+            unused = set(storage.tables.get(name, {})) - keys
+            for key in unused:
+                self._removed.setdefault(shard, {}).setdefault(name, {})[key] = storage.tables[name].pop(key)
+            storage.changed |= bool(unused)
+
+    # --- committing ------------------------------------------------------------------
+
+    def commit(self, *, head_changed: bool) -> None:
+        """Write the changed body files, then the head (the commit point), then drop what
+        only the old head named. A kill at any moment leaves one head or the other, each
+        with every body entry it names."""
+        dirty = {shard: s for shard, s in self._bodies.items() if s.changed}
+        if dirty:
+            files.make_dir(layout.bodies_dir(self.path), like=self.path)
+        names = {self.path.name}
+        for shard, storage in sorted(dirty.items()):
+            path = layout.shard_path(self.path, shard)
+            names.add(path.name)
+            files.clean_stale_temps(path.parent, {path.name})
+            kept = _merged(storage.tables, self._removed.get(shard, {}))
+            self._write_body(path, kept, backup=True)
+        files.clean_stale_temps(self.path.parent, {self.path.name})
+        if head_changed or self.head.changed or dirty:
+            files.write_atomic(self.path, files.canonical(self.head.tables), backup=True)
+        for shard in sorted(self._removed):
+            if shard in dirty:
+                self._write_body(layout.shard_path(self.path, shard), dirty[shard].tables, backup=False)
+
+    def _write_body(self, path: Path, tables: dict, *, backup: bool) -> None:
+        tables = {name: entries for name, entries in tables.items() if entries}
+        if tables:
+            files.write_atomic(path, files.canonical(tables), backup=backup, like=self.path)
+        elif not backup:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+
+def _merged(tables: dict, removed: dict) -> dict:
+    if not removed:
+        return tables
+    return {name: {**removed.get(name, {}), **tables.get(name, {})} for name in {*tables, *removed}}
+
+
+def _as_input(check, value, option: str):
+    try:
+        return check(value, option)
+    except FieldError as exc:
+        raise InputError(f"{option}: {exc.problem}") from None
+
+
+def files_identity(path: Path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def whole_state(path: Path, whole: dict, *, writable: bool) -> State:
+    """A state holding a whole tracker (a new one, or one migrated from a single file):
+    ``whole`` has META, JOURNAL and RECS as a list of whole recommendations in order."""
+    head_recs, bodies = {}, {}
+    for seq, rec in enumerate(whole[RECS], start=1):
+        head, body, notes = layout.split(rec, seq)
+        head_recs[rec["id"]] = head
+        shard = bodies.setdefault(layout.shard_of(rec["id"]), {RECS: {}, EVENTS: {}})
+        shard[RECS][head["body"]] = body
+        shard[EVENTS].update(notes)
+    head = {META: whole[META], RECS: head_recs, JOURNAL: whole[JOURNAL]}
+    return State(path, head, writable=writable, bodies=bodies)
+
+
+def seed_whole(brief: dict, now: str) -> dict:
+    """A new tracker of ``brief`` (a validated brief file or export), at the current schema."""
+    recs = [{**{k: r[k] for k in (*HEAD_FIELDS, *BODY_FIELDS) if k in r},
+             "history": history.ordered(r.get("history", []))} for r in brief["recommendations"]]
+    meta = {"schema": migrations.SCHEMA, "brief": brief["brief"], "pillars": brief["pillars"], "created_at": now}
+    return {META: {"1": meta}, RECS: recs, JOURNAL: {}}
+
+
+class Tracker:
+    def __init__(self, path: Path, *, lock_timeout: float = 10.0, seed: Path | None = None):
+        # Through a symlink to the file it names: a save replaces files, and
+        # replacing the link itself would quietly part it from the real tracker.
+        self.path = Path(os.path.realpath(path))
+        self.lock_timeout = lock_timeout
+        self.seed = seed
+
+    def files(self) -> list[Path]:
+        """What the tracker is on disk: its head file and its folder of bodies."""
+        return [self.path, layout.bodies_dir(self.path)]
+
+    def exists(self) -> bool:
+        return os.path.lexists(self.path)
+
+    def read(self) -> State:
+        """A read-only view; a missing tracker is created from the brief first."""
+        if not self.exists():
+            with self.write("init"):
+                pass
+        return self._load(writable=False)[0]
+
+    def _load(self, *, writable: bool) -> tuple[State, int | None]:
+        """The state, and the schema it was migrated from (None if it is current)."""
+        identity = files_identity(self.path)
+        raw = files.read_file(self.path, follow=True)
+        if raw is None:
+            raise StoreError(f"{self.path} disappeared while alliance was reading it: run the command again")
+        tables = files.parse(self.path, raw)
+        version = schema.version_of(tables, self.path)
+        if version < migrations.SCHEMA:
+            whole = migrations.upgrade(tables, self.path, now=dates.now_stamp())
+            return whole_state(self.path, whole, writable=writable), version
+        schema.check_head(tables, self.path)
+        return State(self.path, tables, writable=writable, identity=identity), None
+
+    @contextlib.contextmanager
+    def write(self, command: str = "library") -> Iterator[State]:
+        """Lock, load, let the caller change the state, journal ``command`` and commit once."""
+        _check_parent(self.path)
+        with files.write_lock(self.path, self.lock_timeout):
+            created = not self.exists()
+            if created:
+                state, migrated = whole_state(self.path, self._seed(), writable=True), None
+            else:
+                state, migrated = self._load(writable=True)
+            yield state
+            if state.changes:
+                state.journal.insert(journal.entry(command, state.changes, dates.now_stamp(), state.journal_extra))
+            if migrated is not None:  # only now: a refused command writes nothing, backups included
+                files.keep_copy(self.path, migrations.backup_path(self.path, migrated))
+            state.commit(head_changed=created or migrated is not None)
+
+    def replace(self, whole: dict, *, force: bool) -> Path | None:
+        """Start this tracker afresh from ``whole``; the old one is kept aside, never lost."""
+        _check_parent(self.path)
+        with files.write_lock(self.path, self.lock_timeout):
+            kept = None
+            if self.exists():
+                if not force:
+                    raise TrackerExists(f"{self.path} already holds a tracker: pass --force to replace it "
+                                        "(the old one is kept beside it)")
+                kept = self._keep_aside()
+            state = whole_state(self.path, whole, writable=True)
+            state.adopt_leftovers()
+            state.commit(head_changed=True)
+            return kept
+
+    def _keep_aside(self) -> Path:
+        stamp = dates.now_stamp().replace(":", "")
+        kept = self.path.with_name(f"{self.path.name}.replaced-{stamp}")
+        os.link(self.path, kept)
+        bodies = layout.bodies_dir(self.path)
+        if os.path.isdir(bodies) and not os.path.islink(bodies):
+            aside = layout.bodies_dir(kept)
+            files.make_dir(aside, like=self.path)
+            for entry in os.scandir(bodies):
+                if entry.is_file(follow_symlinks=False) and entry.name.endswith(".json"):
+                    os.link(entry.path, aside / entry.name)
+        return kept
+
+    def _seed(self) -> dict:
+        from alliance_cli.core.brief import load_brief, shipped_brief_path
+
+        return seed_whole(load_brief(self.seed or shipped_brief_path()), dates.now_stamp())
+
+
+def _check_parent(path: Path) -> None:
+    """A tracker's folder must exist: only the default data folder is created (by ``paths``)."""
+    if not path.parent.is_dir():
+        raise StoreError(f"cannot create {path}: the directory {path.parent} does not exist")
