@@ -7,6 +7,7 @@ tracker or its file, 2 for bad usage or bad input.
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class AllianceError(Exception):
@@ -27,3 +28,9 @@ class StoreError(AllianceError):
 
 class BusyError(StoreError):
     """Another command holds the tracker's lock for longer than we wait."""
+
+
+class Interrupted(AllianceError):
+    """Ctrl-C: the message says whether the command's change was saved."""
+
+    exit_code = EXIT_INTERRUPTED

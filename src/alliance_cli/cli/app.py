@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer.core import TyperGroup
 
-from alliance_cli.errors import EXIT_USAGE, AllianceError
+from alliance_cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, AllianceError
 from alliance_cli.store import paths
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ class AllianceGroup(TyperGroup):
         except AllianceError as exc:
             typer.echo(f"alliance: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:  # outside a write (which says for itself): nothing was being saved
+            typer.echo("alliance: interrupted: nothing was saved", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 app = typer.Typer(

@@ -31,6 +31,26 @@ DIR_MODE = 0o700
 OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 
 
+# Tests name a point of a save at which the command signals itself (SIGKILL, or
+# SIGINT with ALLIANCE_TEST_CRASH_SIGNAL=INT), so that every kill of the crash test
+# lands where it is aimed, however busy the machine. Unset, this costs one lookup.
+CRASH_VAR = "ALLIANCE_TEST_CRASH_AT"
+SIGNAL_VAR = "ALLIANCE_TEST_CRASH_SIGNAL"
+_passed: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """``ALLIANCE_TEST_CRASH_AT=NAME`` or ``NAME:N`` (the Nth time it is reached): signal here."""
+    wanted = os.environ.get(CRASH_VAR)
+    if not wanted or wanted.partition(":")[0] != name:
+        return
+    _passed[name] = _passed.get(name, 0) + 1
+    if wanted in (name, f"{name}:{_passed[name]}"):
+        import signal
+
+        os.kill(os.getpid(), getattr(signal, "SIG" + os.environ.get(SIGNAL_VAR, "KILL")))
+
+
 def canonical(data) -> bytes:
     return orjson.dumps(data, option=OPTIONS) + b"\n"
 
@@ -113,12 +133,16 @@ def write_atomic(path: Path, data: bytes | list[bytes], *, backup: bool = False,
         try:
             _set_owner_and_mode(fd, model, mode)
             _write_all(fd, data)
+            crash_point("temp-written")
             os.fsync(fd)
         finally:
             os.close(fd)
+        crash_point("temp-synced")
         if backup and current is not None:
             _link_backup(path)
+            crash_point("backup-linked")
         os.replace(tmp, path)
+        crash_point("replaced")
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -29,7 +29,7 @@ from alliance_cli.core.model import (
     check_url,
 )
 from alliance_cli.core.statuses import parse_status
-from alliance_cli.errors import InputError, StoreError
+from alliance_cli.errors import InputError, Interrupted, StoreError
 from alliance_cli.store import files, layout, migrations, schema
 from alliance_cli.store.layout import EVENTS, JOURNAL, META, RECS
 from alliance_cli.store.storage import MemoryStorage, table
@@ -387,12 +387,15 @@ class State:
             files.clean_stale_temps(path.parent, {path.name})
             kept = _merged(storage.tables, self._removed.get(shard, {}))
             self._write_body(path, kept, backup=True)
+            files.crash_point("body-written")
         files.clean_stale_temps(self.path.parent, {self.path.name})
         if head_changed or self.head.changed or dirty:
             files.write_atomic(self.path, files.canonical(self.head.tables), backup=True)
+            files.crash_point("head-written")
         for shard in sorted(self._removed):
             if shard in dirty:
                 self._write_body(layout.shard_path(self.path, shard), dirty[shard].tables, backup=False)
+                files.crash_point("body-cleaned")
 
     def _write_body(self, path: Path, tables: dict, *, backup: bool) -> None:
         tables = {name: entries for name, entries in tables.items() if entries}
@@ -492,12 +495,18 @@ class Tracker:
                 state, migrated = whole_state(self.path, self._seed(), writable=True), None
             else:
                 state, migrated = self._load(writable=True)
-            yield state
-            if state.changes:
-                state.journal.insert(journal.entry(command, state.changes, dates.now_stamp(), state.journal_extra))
-            if migrated is not None:  # only now: a refused command writes nothing, backups included
-                files.keep_copy(self.path, migrations.backup_path(self.path, migrated))
-            state.commit(head_changed=created or migrated is not None)
+            try:
+                yield state
+                if state.changes:
+                    state.journal.insert(journal.entry(command, state.changes, dates.now_stamp(),
+                                                       state.journal_extra))
+                files.crash_point("before-commit")
+            except KeyboardInterrupt:
+                raise Interrupted("interrupted: nothing was saved") from None
+            with _interrupts_held():
+                if migrated is not None:  # only now: a refused command writes nothing, backups included
+                    files.keep_copy(self.path, migrations.backup_path(self.path, migrated))
+                state.commit(head_changed=created or migrated is not None)
 
     def replace(self, whole: dict, *, force: bool) -> Path | None:
         """Start this tracker afresh from ``whole``; the old one is kept aside, never lost."""
@@ -531,6 +540,23 @@ class Tracker:
         from alliance_cli.core.brief import load_brief, shipped_brief_path
 
         return seed_whole(load_brief(self.seed or shipped_brief_path()), dates.now_stamp())
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C waits until the commit is whole: it then reports the change as saved."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    except KeyboardInterrupt:  # one that arrived just before the block, raised inside it
+        raise Interrupted("interrupted: nothing was saved") from None
+    finally:
+        try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        except KeyboardInterrupt:  # the pending Ctrl-C, delivered now that the commit is in
+            raise Interrupted("interrupted after the change was saved") from None
 
 
 def _check_parent(path: Path) -> None:
