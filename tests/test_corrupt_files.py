@@ -1,8 +1,10 @@
 """A tracker file that cannot be used is reported in one line, never overwritten.
 
 Every write is refused with exit 1, one line on stderr naming the file, no
-traceback, and every file in the folder untouched. Read-only files and folders
-are still readable by list, show and report.
+traceback, and every file in the folder untouched. That holds for the head, for
+each body file, and for the files alliance keeps beside them (lock, backups,
+the bodies folder): a FIFO never blocks, a planted symlink is never followed.
+Read-only files and folders are still readable by list, show and report.
 """
 
 import os
@@ -19,7 +21,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from alliance_cli.store import files as store
+from alliance_cli.store import files, layout
 
 from bigtracker import make_tracker
 from conftest import digest, tree_state
@@ -37,12 +39,26 @@ def assert_one_line(stderr: str, path: Path) -> None:
 
 
 def valid_bytes(tmp_path: Path) -> bytes:
+    """The head of a valid tracker (a broken head fails before any body is read)."""
     sample = tmp_path / "sample" / "tracker.json"
     sample.parent.mkdir()
-    make_tracker(sample, 12)
+    make_tracker(sample, 12, 1)
     data = sample.read_bytes()
     shutil.rmtree(sample.parent)
     return data
+
+
+def edited(change):
+    """A hand edit of the parsed head, saved back in canonical bytes."""
+    def apply(raw: bytes) -> bytes:
+        data = orjson.loads(raw)
+        change(data)
+        return files.canonical(data)
+    return apply
+
+
+def _rec(data: dict) -> dict:
+    return data["recommendations"]["SEC-1"]
 
 
 def _without_meta(data: dict) -> dict:
@@ -71,9 +87,33 @@ BROKEN = {
     "number": lambda raw: b"42\n",
     "empty-dict": lambda raw: b"{}\n",
     "table-not-dict": lambda raw: b'{"meta": 1, "recommendations": []}\n',
-    "no-meta": lambda raw: store.dumps(_without_meta(orjson.loads(raw))),
-    "no-schema": lambda raw: store.dumps(_no_schema(orjson.loads(raw))),
-    "schema-99": lambda raw: store.dumps(_schema_99(orjson.loads(raw))),
+    "no-meta": lambda raw: files.canonical(_without_meta(orjson.loads(raw))),
+    "no-schema": lambda raw: files.canonical(_no_schema(orjson.loads(raw))),
+    "schema-99": lambda raw: files.canonical(_schema_99(orjson.loads(raw))),
+    # Hand edits of the right JSON but the wrong shape (each once gave a traceback).
+    "meta-without-brief": edited(lambda d: d["meta"]["1"].pop("brief")),
+    "meta-without-pillars": edited(lambda d: d["meta"]["1"].pop("pillars")),
+    "pillars-not-a-list": edited(lambda d: d["meta"]["1"].update(pillars={"SEC": "x"})),
+    "brief-title-a-number": edited(lambda d: d["meta"]["1"]["brief"].update(title=7)),
+    "rec-without-history": edited(lambda d: _rec(d).pop("history")),
+    "rec-without-body": edited(lambda d: _rec(d).pop("body")),
+    "history-not-a-list": edited(lambda d: _rec(d).update(history="none")),
+    "event-missing-a-field": edited(lambda d: _rec(d)["history"][0].pop("to")),
+    "event-date-a-number": edited(lambda d: _rec(d)["history"][0].update(date=20240101)),
+    "event-date-not-a-date": edited(lambda d: _rec(d)["history"][0].update(date="2024-02-30")),
+    "event-unknown-status": edited(lambda d: _rec(d)["history"][0].update(to="done")),
+    "event-id-with-newline": edited(lambda d: _rec(d)["history"][0].update(id="deadbeef\n")),
+    "title-a-list": edited(lambda d: _rec(d).update(title=["x"])),
+    "key-a-string": edited(lambda d: _rec(d).update(key="yes")),
+    "unknown-pillar": edited(lambda d: _rec(d).update(pillar="MOON")),
+    "id-filed-elsewhere": edited(lambda d: _rec(d).update(id="SEC-99")),
+    "seq-a-string": edited(lambda d: _rec(d).update(seq="1")),
+    "journal-not-numbered": edited(lambda d: d["journal"].update({"x": {"command": "c", "at": "t", "changes": []}})),
+    "journal-change-unknown-op": edited(lambda d: d["journal"].update(
+        {"1": {"command": "c", "at": "t", "changes": [{"op": "explode"}]}})),
+    "journal-changes-not-a-list": edited(lambda d: d["journal"].update(
+        {"1": {"command": "c", "at": "t", "changes": 3}})),
+    "unknown-table": edited(lambda d: d.update(extra={})),
 }
 
 
@@ -89,6 +129,12 @@ def test_broken_file_is_never_overwritten(run, db, tmp_path, kind):
     for args in READS:
         assert_one_line(run(*args, code=1).stderr, db)
     assert tree_state(tmp_path) == before
+
+
+def test_a_wrong_shape_names_the_field(run, db, tmp_path):
+    db.write_bytes(BROKEN["event-date-not-a-date"](valid_bytes(tmp_path)))
+    stderr = run("list", code=1).stderr
+    assert f"{db}: recommendations.SEC-1.history[0].date: not an ISO date" in stderr, stderr
 
 
 @pytest.mark.parametrize(("kind", "words"), [
@@ -133,6 +179,110 @@ def test_missing_parent_directory(run, tmp_path):
         assert_one_line(result.stderr, missing)
     assert not (tmp_path / "x").exists(), "a --db folder must not be created"
     assert tree_state(tmp_path) == before
+
+
+# --- body files and the files beside the head ----------------------------------
+
+def _body_of(db: Path, rec_id: str) -> Path:
+    return layout.shard_path(db, layout.shard_of(rec_id))
+
+
+BROKEN_BODY = {
+    "empty": lambda raw: b"",
+    "truncated": lambda raw: raw[: len(raw) // 2],
+    "list": lambda raw: b"[]\n",
+    "text-a-number": lambda raw: _edit_body(raw, lambda b: b.update(text=3)),
+    "source-not-a-url": lambda raw: _edit_body(raw, lambda b: b.update(sources=["javascript:alert(1)"])),
+    "unknown-field": lambda raw: _edit_body(raw, lambda b: b.update(colour="red")),
+    "body-missing": lambda raw: files.canonical({k: {} if k == "recommendations" else v
+                                                 for k, v in orjson.loads(raw).items()}),
+    "note-missing": lambda raw: files.canonical({k: {} if k == "events" else v
+                                                 for k, v in orjson.loads(raw).items()}),
+}
+
+
+def _edit_body(raw: bytes, change) -> bytes:
+    data = orjson.loads(raw)
+    for body in data["recommendations"].values():
+        change(body)
+    return files.canonical(data)
+
+
+@pytest.mark.parametrize("kind", list(BROKEN_BODY))
+def test_a_broken_body_file_is_named_and_never_overwritten(run, db, kind):
+    make_tracker(db, 12, 1)
+    body = _body_of(db, "SEC-1")
+    body.write_bytes(BROKEN_BODY[kind](body.read_bytes()))
+    before = tree_state(db.parent)
+    for args in (WRITE, ("show", "SEC-1"), ("export",), ("list", "--search", "x"),
+                 ("edit", "SEC-1", "--title", "must not be written")):
+        result = run(*args, code=1)
+        assert_one_line(result.stderr, body)
+    assert tree_state(db.parent) == before
+    # What needs only the head still works: list and report read no body.
+    assert "SEC-1" in run("list").stdout
+    run("report")
+
+
+def test_a_fifo_never_blocks(run, db):
+    """A FIFO in place of a body file or the lock file is refused at once, not waited on."""
+    make_tracker(db, 12)
+    body = _body_of(db, "SEC-1")
+    body.unlink()
+    os.mkfifo(body)
+    assert_one_line(run("show", "SEC-1", code=1).stderr, body)
+    body.unlink()
+    make_tracker(db, 12)
+    lock = db.with_name(db.name + ".lock")
+    lock.unlink(missing_ok=True)
+    os.mkfifo(lock)
+    result = run(*WRITE, code=1)
+    assert_one_line(result.stderr, db)
+    assert "lock" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["lock", "bodies", "body"])
+def test_a_planted_symlink_is_never_followed(run, db, tmp_path, name):
+    make_tracker(db, 12)
+    target = tmp_path / "victim.txt"
+    target.write_text("keep me")
+    planted = {"lock": db.with_name(db.name + ".lock"), "bodies": layout.bodies_dir(db),
+               "body": _body_of(db, "SEC-1")}[name]
+    if planted.is_dir():
+        shutil.rmtree(planted)
+    else:
+        planted.unlink(missing_ok=True)
+    planted.symlink_to(target)
+    before = tree_state(tmp_path)
+    result = run(*WRITE, code=1)
+    assert_one_line(result.stderr, planted if name != "lock" else db)
+    assert "link" in result.stderr
+    assert target.read_text() == "keep me" and tree_state(tmp_path) == before
+
+
+def test_a_planted_backup_symlink_is_replaced_not_followed(run, db, tmp_path):
+    make_tracker(db, 12)
+    target = tmp_path / "victim.txt"
+    target.write_text("keep me")
+    backup = files.backup_path(db)
+    backup.unlink(missing_ok=True)
+    backup.symlink_to(target)
+    run(*WRITE)
+    assert target.read_text() == "keep me"
+    assert not backup.is_symlink() and backup.is_file()
+
+
+def test_a_temp_name_is_never_reused(run, db, monkeypatch):
+    """Temp files are created with O_EXCL | O_NOFOLLOW: a link planted at the very name is refused."""
+    make_tracker(db, 12)
+    victim = db.parent / "victim.txt"
+    victim.write_text("keep me")
+    monkeypatch.setattr(os, "urandom", lambda n: b"\x01" * n)  # the temp name becomes predictable
+    (db.parent / f"{files.TEMP_PREFIX}{db.name}.{'01' * 6}").symlink_to(victim)
+    (layout.bodies_dir(db) / f"{files.TEMP_PREFIX}{_body_of(db, 'SEC-1').name}.{'01' * 6}").symlink_to(victim)
+    result = run(*WRITE, code=1)
+    assert "cannot create a file" in result.stderr
+    assert victim.read_text() == "keep me"
 
 
 # --- read-only files and folders -------------------------------------------------
@@ -238,7 +388,8 @@ def _make(shared_dir: Path, as_user: AsUser, *, lock_file: bool) -> tuple[Path, 
     folder.mkdir(mode=0o700)
     db = folder / "tracker.json"
     make_tracker(db, 12)
-    paths = [folder, db]
+    bodies = layout.bodies_dir(db)
+    paths = [folder, db, bodies, *bodies.iterdir()]
     if lock_file:  # as left by an earlier command, when the folder was writable
         (folder / "tracker.json.lock").touch(mode=0o600)
         paths.append(folder / "tracker.json.lock")
@@ -247,12 +398,12 @@ def _make(shared_dir: Path, as_user: AsUser, *, lock_file: bool) -> tuple[Path, 
 
 
 def _check_refused_then_readable(as_user: AsUser, folder: Path, db: Path) -> None:
-    before = {p.name: digest(p) for p in folder.iterdir() if not p.name.endswith(".lock")}
+    before = tree_state(folder)
     mode = stat.S_IMODE(db.stat().st_mode)
     result = as_user.run(db, *WRITE, code=1)
     assert_one_line(result.stderr, db)
     assert result.stdout == ""
-    assert {p.name: digest(p) for p in folder.iterdir() if not p.name.endswith(".lock")} == before
+    assert tree_state(folder) == before
     assert stat.S_IMODE(db.stat().st_mode) == mode
     for args in READS:
         result = as_user.run(db, *args)

@@ -19,10 +19,9 @@ import pytest
 from rich.cells import cell_len
 
 from alliance_cli.core import dates
-from alliance_cli.store import files as store
 from alliance_cli.store import tracker
 
-from bigtracker import make_brief
+from bigtracker import load, make_brief
 from conftest import digest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -59,7 +58,7 @@ def write_tracker(db: Path, titles: list[str]) -> list[str]:
     brief = make_brief(max(len(titles), 8))
     for rec, title in zip(brief["recommendations"], titles, strict=False):
         rec["title"] = title
-    store.save_file(db, tracker.seed_tables(brief, dates.timestamp(dates.utc_now())))
+    tracker.Tracker(db).replace(tracker.seed_whole(brief, dates.timestamp(dates.utc_now())), force=True)
     return [rec["id"] for rec in brief["recommendations"][: len(titles)]]
 
 
@@ -73,9 +72,7 @@ def hostile(db, run) -> list[str]:
 
 
 def last_event(db: Path, rec_id: str) -> dict:
-    data = store.load_file(db)
-    rec = next(r for r in data["recommendations"].values() if r["id"] == rec_id)
-    return rec["history"][-1]
+    return load(db)[rec_id]["history"][-1]
 
 
 def assert_refused(result, db: Path, before: str) -> None:
@@ -248,3 +245,56 @@ def test_refusals_never_echo_raw_controls(run, seeded, args):
     before = digest(seeded)
     result = run(*args, code=2)
     assert_refused(result, seeded, before)
+
+
+# --- one set of rules for every way in ------------------------------------------
+
+@pytest.mark.parametrize("rec_id", ["SEC-\x1b[2J", "../../etc/passwd", "two words", '=HYPERLINK("x")',
+                                    "SEC-1\n", "-SEC", "x" * 41])
+def test_add_refuses_ids_the_brief_format_refuses(run, seeded, rec_id):
+    before = digest(seeded)
+    result = run("add", "--pillar", "SEC", "--title", "An id test", "--id", rec_id, code=2)
+    assert result.stderr.startswith("alliance: --id: ") and "not a valid id" in result.stderr
+    assert result.stderr.count("\n") == 1 and "\x1b[" not in result.stderr
+    assert digest(seeded) == before
+
+
+def _export_with_event(run, **changes) -> str:
+    data = orjson.loads(run("export").stdout)
+    event = {"id": "0123456789abcdef", "date": "2024-01-02", "recorded_at": "2024-01-02T03:04:05.000000Z",
+             "from": "not_assessed", "to": "partial", "note": "", "evidence": []}
+    data["recommendations"][0]["history"] = [{**event, **changes}]
+    return orjson.dumps(data).decode()
+
+
+@pytest.mark.parametrize(("changes", "field", "problem"), [
+    ({"date": "1066-10-14"}, "date", "before 1950"),
+    ({"date": "2024-W01-1"}, "date", "not an ISO date"),
+    ({"date": "2999-01-01"}, "date", "in the future"),
+    ({"id": "deadbeef\n"}, "id", "not an event id"),
+    ({"recorded_at": "2024-01-02\x1b[2J"}, "recorded_at", "not a UTC timestamp"),
+    ({"to": "done"}, "to", "unknown status"),
+    ({"evidence": ["javascript:alert(1)"]}, "evidence[0]", "http(s) URL"),
+    ({"note": 5}, "note", "must be a string"),
+])
+def test_import_refuses_what_update_status_refuses(run, seeded, changes, field, problem):
+    incoming = _export_with_event(run, **changes)
+    before = digest(seeded)
+    result = run("import", "-", input=incoming, code=2)
+    assert f"<stdin>: recommendations[0].history[0].{field}: " in result.stderr and problem in result.stderr
+    assert result.stderr.count("\n") == 1 and "\x1b[" not in result.stderr
+    assert digest(seeded) == before
+
+
+def test_an_event_id_twice_in_one_export_is_refused(run, seeded):
+    data = orjson.loads(_export_with_event(run))
+    data["recommendations"][0]["history"] *= 2
+    before = digest(seeded)
+    result = run("import", "-", input=orjson.dumps(data).decode(), code=2)
+    assert "recommendations[0].history[1].id: event id 0123456789abcdef appears twice" in result.stderr
+    assert digest(seeded) == before
+
+
+def test_a_negative_limit_is_refused(run, seeded):
+    result = run("list", "--limit", "-3", code=2)
+    assert "'--limit'" in result.stderr and "greater than or equal to 0" in result.stderr

@@ -1,48 +1,118 @@
+"""Trackers written by earlier releases upgrade without losing anything.
+
+``fixtures/tracker-v1.json`` is a hand-written first-version file.
+``fixtures/tracker-v2.json`` was written by the last single-file release
+(commit 8c54003) through its CLI: back-dated, downgraded and undone events, an
+edit, an add, an import and a journal of ten commands. ``tracker-v2.expected.json``
+holds what that release printed for it (``show --json`` of every
+recommendation, ``report --json --as-of 2026-11-30 --since 2024-01-01 --compare
+2024-06-30`` and ``log --json``, with SOURCE_DATE_EPOCH=1796000000): the upgraded
+tracker must print the same.
+"""
+
 import json
 import shutil
 from pathlib import Path
 
-from alliance_cli.store import files as store
-from alliance_cli.store import migrations
+import orjson
+import pytest
 
-from conftest import digest
+from alliance_cli.store import layout, migrations
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tracker-v1.json"
+from conftest import digest, tree_state
+
+FIXTURES = Path(__file__).parent / "fixtures"
+V1, V2 = FIXTURES / "tracker-v1.json", FIXTURES / "tracker-v2.json"
+EXPECTED = json.loads((FIXTURES / "tracker-v2.expected.json").read_text(encoding="utf-8"))
+PINNED = {"SOURCE_DATE_EPOCH": "1796000000"}
+REPORT = ("report", "--json", "--as-of", "2026-11-30", "--since", "2024-01-01", "--compare", "2024-06-30")
 
 
-def install_v1(db):
-    shutil.copyfile(FIXTURE, db)
+def install(fixture: Path, db: Path) -> bytes:
+    shutil.copyfile(fixture, db)
     return db.read_bytes()
 
 
+def outputs(run) -> dict:
+    ids = [r["id"] for r in json.loads(run("list", "--json").stdout)]
+    return {"show": {i: json.loads(run("show", i, "--json").stdout) for i in ids},
+            "report": json.loads(run(*REPORT, env=PINNED).stdout),
+            "log": json.loads(run("log", "--json").stdout)}
+
+
 def test_reading_a_v1_file_upgrades_in_memory_only(run, db):
-    original = install_v1(db)
+    original = install(V1, db)
     rows = json.loads(run("list", "--json").stdout)
     assert [(r["id"], r["status"]) for r in rows] == [("DEF-1", "in_progress"), ("TRADE-1", "not_assessed")]
     assert db.read_bytes() == original
-    assert not list(db.parent.glob("*.bak-v*"))
+    assert not list(db.parent.glob("*.bak-v*")) and not layout.bodies_dir(db).exists()
 
 
-def test_first_write_migrates_after_a_backup(run, db):
-    original = install_v1(db)
+def test_first_write_migrates_v1_after_a_backup(run, db):
+    original = install(V1, db)
     run("update-status", "trade-1", "partial", "--date", "2024-03-01")
     backup = db.with_name(db.name + ".bak-v1")
     assert backup.read_bytes() == original
     assert backup.stat().st_mode & 0o777 == 0o600
-    data = store.load_file(db)
-    meta = data["meta"]["1"]
-    assert meta["schema"] == migrations.SCHEMA == 2
-    assert [m["to"] for m in meta["migrations"]] == [2]
-    assert "journal" in data and len(data["journal"]) == 1
+    head = orjson.loads(db.read_bytes())
+    meta = head["meta"]["1"]
+    assert meta["schema"] == migrations.SCHEMA == 3
+    assert [m["to"] for m in meta["migrations"]] == [2, 3]
+    assert len(head["journal"]) == 1 and set(head["recommendations"]) == {"DEF-1", "TRADE-1"}
+    assert layout.bodies_dir(db).is_dir()
     detail = json.loads(run("show", "DEF-1", "--json").stdout)
     assert detail["history"][0]["note"] == "Talks opened"  # nothing lost on the way
     run("update-status", "trade-1", "implemented", "--date", "2024-04-01")
-    assert store.load_file(db)["meta"]["1"]["migrations"] == meta["migrations"]  # recorded once
+    assert orjson.loads(db.read_bytes())["meta"]["1"]["migrations"] == meta["migrations"]  # recorded once
     assert backup.read_bytes() == original  # and the original backup is never overwritten
 
 
+def test_a_v2_tracker_reads_as_the_last_release_printed_it(run, db):
+    original = install(V2, db)
+    assert outputs(run) == EXPECTED
+    assert db.read_bytes() == original  # a read upgrades in memory only
+
+
+def test_a_v2_tracker_upgrades_on_its_first_write_losing_nothing(run, db):
+    original = install(V2, db)
+    legacy_index = db.with_name(db.name + ".index")
+    legacy_index.write_text("{}")  # what that release kept beside its file
+    run("update-status", "ECON-4", "in-progress", "--date", "2024-02-02", "--note", "after the upgrade")
+    assert db.with_name(db.name + ".bak-v2").read_bytes() == original
+    assert not legacy_index.exists()
+    assert orjson.loads(db.read_bytes())["meta"]["1"]["schema"] == migrations.SCHEMA
+    run("undo", "--yes")  # the update made after the upgrade
+    assert outputs(run)["show"] == EXPECTED["show"]
+    assert [r for r in outputs(run)["log"] if r["kind"] == "status"] == \
+        [r for r in EXPECTED["log"] if r["kind"] == "status"]
+    # The journal came through: the next undo reverts the release's last command, the import.
+    assert "undone: import" in run("undo", "--yes").stdout
+    climate = json.loads(run("show", "CLIMATE-1", "--json").stdout)
+    assert climate["history"] == [] and climate["status"] == "not_assessed"
+    assert json.loads(run("show", "ECON-2", "--json").stdout)["title"] == "Take next steps in the CET Dialogue"
+
+
+@pytest.mark.parametrize("fixture", [V1, V2], ids=["v1", "v2"])
+def test_a_refused_command_on_an_old_tracker_writes_nothing_not_even_a_backup(run, db, fixture):
+    install(fixture, db)
+    before = tree_state(db.parent)
+    run("update-status", "SEC-99", "partial", code=2)
+    run("update-status", "DEF-1" if fixture == V1 else "SEC-1", "done", code=2)
+    assert tree_state(db.parent) == before
+
+
+def test_a_hand_edited_old_tracker_is_refused_with_the_field(run, db):
+    data = json.loads(V2.read_text(encoding="utf-8"))
+    data["recommendations"]["2"]["history"][0]["date"] = "1066-10-14"  # SEC-2, second in order
+    db.write_text(json.dumps(data), encoding="utf-8")
+    before = digest(db)
+    result = run("update-status", "SEC-1", "partial", code=1)
+    assert f"{db}: recommendations[1].history[0].date: 1066-10-14 is before 1950" in result.stderr
+    assert result.stderr.count("\n") == 1 and digest(db) == before
+
+
 def test_a_newer_schema_is_refused_never_downgraded(run, db):
-    data = json.loads(FIXTURE.read_text())
+    data = json.loads(V1.read_text())
     data["meta"]["1"]["schema"] = migrations.SCHEMA + 1
     db.write_text(json.dumps(data))
     before = digest(db)

@@ -30,7 +30,8 @@ _ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
 _STATUS = "|".join(NAMES)
 # One match per event for the thousands a tracker holds: every skeleton field at once.
-_SKELETON = re.compile(rf"([0-9a-f]{{8,32}})\x00(\d{{4}}-\d\d-\d\d)\x00"
+# (Days up to 28 only: any later one is checked against the calendar, the slow way.)
+_SKELETON = re.compile(rf"([0-9a-f]{{8,32}})\x00(\d{{4}}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8]))\x00"
                        rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{{1,6}})?Z\x00(?:{_STATUS})\x00(?:{_STATUS})")
 
 

@@ -118,11 +118,7 @@ def write_atomic(path: Path, data: bytes | list[bytes], *, backup: bool = False,
     ``like``), else ``mode``, else 0600.
     """
     directory = path.parent
-    current = _lstat(path)
-    if current is not None and stat.S_ISLNK(current.st_mode):
-        raise StoreError(f"{path} is a symbolic link: alliance does not write through links it did not make")
-    if current is not None and not os.access(path, os.W_OK, follow_symlinks=False):
-        raise StoreError(f"cannot write {path}: the file is read-only; make it writable to record changes")
+    current = check_writable(path)
     model = current or (_lstat(like) if like is not None else None)
     tmp = directory / f"{TEMP_PREFIX}{path.name}.{os.urandom(6).hex()}"
     try:
@@ -150,6 +146,21 @@ def write_atomic(path: Path, data: bytes | list[bytes], *, backup: bool = False,
             raise StoreError(f"cannot write {path}: {exc.strerror}; it was left as it was") from None
         raise
     fsync_dir(directory)
+
+
+def check_writable(path: Path) -> os.stat_result | None:
+    """Refuse, before anything is written, a target that a save could not replace as it should."""
+    current = _lstat(path)
+    if current is not None and stat.S_ISLNK(current.st_mode):
+        raise StoreError(f"{path} is a symbolic link: alliance does not write through links it did not make")
+    # os.replace needs only a writable folder: without this a read-only (chmod a-w)
+    # file would silently be replaced by a writable one.
+    if current is not None and not os.access(path, os.W_OK, follow_symlinks=False):
+        raise StoreError(f"cannot write {path}: the file is read-only; make it writable to record changes")
+    folder = path.parent
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"cannot write {path}: its folder {folder} is read-only")
+    return current
 
 
 def _lstat(path: Path) -> os.stat_result | None:

@@ -291,16 +291,21 @@ class State:
 
     # --- the tables underneath -------------------------------------------------------
 
+    # Each of these loads its body file before it changes the head: a body file is
+    # checked on loading against the head, and must be checked against the head as it was.
+
     def _insert(self, rec: dict, seq: int) -> None:
         head, body, notes = layout.split(rec, seq)
-        self.recs.insert(Document(head, doc_id=rec["id"]))
         shard = layout.shard_of(rec["id"])
+        self._body_file(shard)
+        self.recs.insert(Document(head, doc_id=rec["id"]))
         self._put(shard, RECS, head["body"], body)
         for event_id, note in notes.items():
             self._put(shard, EVENTS, event_id, note)
 
     def _add_events(self, rec: Document, events: list[dict]) -> None:
         head, _, notes = layout.split({**rec, "history": events}, rec["seq"])
+        self._body_file(layout.shard_of(rec["id"]))
         self.recs.update({"history": history.ordered([*rec["history"], *head["history"]])}, doc_ids=[rec.doc_id])
         for event_id, note in notes.items():
             self._put(layout.shard_of(rec["id"]), EVENTS, event_id, note)
@@ -358,7 +363,8 @@ class State:
                     self._bodies[shard].changed = True
 
     def _set_aside_unused(self, shard: str) -> None:
-        """Entries no head names (left by a killed write) go at this write."""
+        """A body file about to be written must hold all the head names in it; the
+        entries no head names (left by a killed write) go at this write."""
         used = {RECS: set(), EVENTS: set()}
         for rec in self.head.tables.get(RECS, {}).values():
             if layout.shard_of(rec["id"]) == shard:
@@ -366,6 +372,11 @@ class State:
                 used[EVENTS].update(e["id"] for e in rec["history"])
         storage = self._bodies[shard]
         for name, keys in used.items():
+            lacking = keys - set(storage.tables.get(name, {}))
+            if lacking:
+                raise StoreError(f"{layout.shard_path(self.path, shard)} lacks {len(lacking)} of the entries "
+                                 f"{self.path.name} names ({name}: {min(lacking)}…): restore the bodies from "
+                                 "their .bak files or from a copy of the tracker")
             unused = set(storage.tables.get(name, {})) - keys
             for key in unused:
                 self._removed.setdefault(shard, {}).setdefault(name, {})[key] = storage.tables[name].pop(key)
@@ -378,6 +389,8 @@ class State:
         only the old head named. A kill at any moment leaves one head or the other, each
         with every body entry it names."""
         dirty = {shard: s for shard, s in self._bodies.items() if s.changed}
+        for path in (self.path, *(layout.shard_path(self.path, shard) for shard in dirty)):
+            files.check_writable(path)  # all refusals before the first byte is written
         if dirty:
             files.make_dir(layout.bodies_dir(self.path), like=self.path)
         names = {self.path.name}
@@ -507,6 +520,8 @@ class Tracker:
                 if migrated is not None:  # only now: a refused command writes nothing, backups included
                     files.keep_copy(self.path, migrations.backup_path(self.path, migrated))
                 state.commit(head_changed=created or migrated is not None)
+            if migrated is not None and migrated <= 2:
+                _drop_legacy_index(self.path)
 
     def replace(self, whole: dict, *, force: bool) -> Path | None:
         """Start this tracker afresh from ``whole``; the old one is kept aside, never lost."""
@@ -557,6 +572,14 @@ def _interrupts_held() -> Iterator[None]:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         except KeyboardInterrupt:  # the pending Ctrl-C, delivered now that the commit is in
             raise Interrupted("interrupted after the change was saved") from None
+
+
+def _drop_legacy_index(path: Path) -> None:
+    """Schema 2 kept a derived ``<file>.index`` beside the file; nothing reads it any more."""
+    legacy = path.with_name(path.name + ".index")
+    with contextlib.suppress(OSError):
+        if not os.path.islink(legacy) and os.path.isfile(legacy):
+            os.unlink(legacy)
 
 
 def _check_parent(path: Path) -> None:
