@@ -63,3 +63,20 @@ def test_json_forms_agree(run, tracked):
     assert run("log", "--json").stdout == run("log", "--format", "json").stdout
     detail = json.loads(run("show", "SEC-1", "-f", "json").stdout)
     assert detail["history"][0]["evidence"] == ["https://example.org/e"]
+
+
+def test_output_onto_the_trackers_own_files_is_refused(run, seeded, tmp_path):
+    from conftest import tree_state
+
+    run("update-status", "SEC-1", "partial")
+    body = next(seeded.with_name(seeded.name + ".bodies").glob("*.json"))
+    link = tmp_path / "innocent.json"
+    link.symlink_to(seeded)
+    before = tree_state(tmp_path)
+    for target in (seeded, body, seeded.with_name(seeded.name + ".bak"), seeded.with_name(seeded.name + ".lock"),
+                   link):
+        for command in (("report", "-o", str(target)), ("export", "-o", str(target)),
+                        ("list", "--format", "json", "-o", str(target))):
+            result = run(*command, code=2)
+            assert "is one of the tracker's own files" in result.stderr, command
+    assert tree_state(tmp_path) == before
