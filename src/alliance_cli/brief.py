@@ -23,7 +23,7 @@ BRIEF_FIELDS = {"id": str, "title": str, "author": str, "publisher": str, "publi
 PILLAR_FIELDS = {"id": str, "name": str, "description": str}
 REC_FIELDS = {"id": str, "pillar": str, "title": str, "text": str, "section": str,
               "key": bool, "actors": list, "initiatives": list, "sources": list}
-REC_OPTIONAL = {"due": str}
+REC_OPTIONAL = {"due": str, "quote": str}
 
 
 class BriefError(InputError):

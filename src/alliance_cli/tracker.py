@@ -21,7 +21,7 @@ from alliance_cli.errors import InputError, StoreError
 from alliance_cli.migrations import META, RECS, SCHEMA
 from alliance_cli.statuses import parse_status
 
-REC_KEYS = ("id", "pillar", "title", "text", "section", "key", "actors", "initiatives", "sources", "due")
+REC_KEYS = ("id", "pillar", "title", "text", "section", "key", "actors", "initiatives", "sources", "due", "quote")
 
 
 def new_event_id() -> str:
