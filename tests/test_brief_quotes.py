@@ -1,6 +1,32 @@
-"""The shipped brief's `quote` field."""
+"""The shipped brief against the brief's own text: each recommendation's quote, and its sources.
+
+The brief's text is the PDF's extraction in ../shared/brief (see its README.md). It is not part
+of this repository, so the checks that read it skip when it is not beside the checkout.
+
+How a quote is compared with the brief's text (the normalisation, applied to the brief only;
+a quote is stored already in this form):
+
+1. Lines that are PDF noise are dropped: footnote URL lines (``https://…`` alone on a line,
+   which make up the citation blocks) and the running page footer, the two lines
+   "US-ROK Global Strategic Partnership in the Indo-Pacific" and "March 2024". So a quote may
+   run across a page break.
+2. A line break (with any blank lines around it) right after a hyphen or an em dash is
+   removed and the dash kept: "US-\\nROK" reads "US-ROK", "threats—\\nfrom" reads
+   "threats—from". Every line-final hyphen in this brief is a real compound hyphen
+   (Indo-Pacific, non-traditional, wide-sweeping...), never a word split by hyphenation.
+3. Every run of whitespace becomes one space.
+4. The PDF's broken words that a quote spans are mended, and only these (BROKEN_WORDS):
+   "miilitary" -> "military" and "an. observer" -> "an observer".
+
+A quote is one passage of the brief, or several joined by " … " (the brief itself has no "…");
+each passage must be found, and in the brief's order. Passages are joined where the brief makes
+a recommendation in one place and argues it, with its footnotes, in another (a summary bullet
+and the body paragraph that cites its sources).
+"""
 
 import copy
+import re
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +35,93 @@ from alliance_cli.migrations import RECS
 from alliance_cli.tracker import seed_tables
 
 SHIPPED = load_brief(shipped_brief_path())
+RECOMMENDATIONS = SHIPPED["recommendations"]
+BRIEF_DIR = Path(__file__).resolve().parents[2] / "shared" / "brief"
+BRIEF_TEXT = BRIEF_DIR / "us-rok-global-strategic-partnership-2024.txt"
+
+ELISION = " … "
+URL_LINE = re.compile(r"\s*https?://\S+\s*")
+PAGE_FOOTER = {"US-ROK Global Strategic Partnership in the Indo-Pacific", "March 2024"}
+BROKEN_WORDS = {"miilitary": "military", "an. observer": "an observer"}
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r"([-—])[ \t]*\n\s*", r"\1", text)
+    text = " ".join(text.split())
+    for broken, mended in BROKEN_WORDS.items():
+        text = text.replace(broken, mended)
+    return text
+
+
+class Brief:
+    """The brief's text, normalised, and its citation blocks (runs of URL lines), in order."""
+
+    def __init__(self, raw: str):
+        kept: list[str] = []
+        self.blocks: list[list[str]] = []
+        block_starts: list[int] = []  # how many kept lines come before each block
+        in_block = False
+        for line in raw.splitlines():
+            if URL_LINE.fullmatch(line):
+                if not in_block:
+                    self.blocks.append([])
+                    block_starts.append(len(kept))
+                self.blocks[-1].append(line.strip())
+                in_block = True
+                continue
+            in_block = False
+            if line.strip() not in PAGE_FOOTER:
+                kept.append(line)
+        self.text = normalise("\n".join(kept))
+        # Where each block sat, as an offset in the normalised text.
+        self.block_at = [len(normalise("\n".join(kept[:n]))) for n in block_starts]
+
+    def find_passages(self, quote: str) -> list[int]:
+        """The offset of each passage of the quote, which must all be found, in order."""
+        offsets, start = [], 0
+        for passage in quote.split(ELISION):
+            at = self.text.find(passage, start)
+            assert at >= 0, f"not in the brief's text: {passage!r}"
+            offsets.append(at)
+            start = at + len(passage)
+        return offsets
+
+
+@pytest.fixture(scope="module")
+def brief() -> Brief:
+    if not BRIEF_TEXT.is_file():
+        pytest.skip(f"the brief's text is not beside this checkout (looked for {BRIEF_TEXT})")
+    return Brief(BRIEF_TEXT.read_text(encoding="utf-8"))
+
+
+def by_id(recs):
+    return pytest.mark.parametrize("rec", recs, ids=[r["id"] for r in recs])
+
+
+@by_id(RECOMMENDATIONS)
+def test_every_recommendation_has_a_clean_quote(rec):
+    quote = rec.get("quote")
+    assert isinstance(quote, str) and quote.strip(), f"{rec['id']} has no quote"
+    assert quote == " ".join(quote.split()), f"{rec['id']}: the quote's whitespace is not normalised"
+    assert all(quote.split(ELISION)), f"{rec['id']}: an empty passage"
+
+
+@by_id(RECOMMENDATIONS)
+def test_quote_is_the_briefs_own_words(rec, brief):
+    brief.find_passages(rec["quote"])
+
+
+def test_normalisation_is_no_looser_than_it_says(brief):
+    # Each rule is needed by some quote, and no rule lets a rewording through.
+    assert "miilitary" not in brief.text
+    assert "non-traditional security dynamics" in brief.text
+    assert "North Korea’s WMD program" in brief.text  # across a page break, footer and URLs
+    assert "https://" not in brief.text and "March 2024" not in brief.text
+    assert "Asglobal leaders" in brief.text  # a broken word no quote needs stays broken
+    with pytest.raises(AssertionError):
+        brief.find_passages("the maintenance of a strong US-ROK military readiness is vital")
+    with pytest.raises(AssertionError):  # passages out of the brief's order
+        brief.find_passages("Such collaborative platforms" + ELISION + "In February 2022")
 
 
 @pytest.mark.parametrize("quote", [7, None, True, ["a sentence"]])
@@ -23,13 +136,10 @@ def test_quote_must_be_a_string(quote):
 
 def test_quote_is_optional():
     data = copy.deepcopy(SHIPPED)
-    data["recommendations"][0].pop("quote", None)
-    data["recommendations"][1]["quote"] = "Any words at all."
+    data["recommendations"][0].pop("quote")
     validate_brief(data, "my-brief.json")
 
 
 def test_a_new_tracker_keeps_each_quote():
-    data = copy.deepcopy(SHIPPED)
-    data["recommendations"][0]["quote"] = "The brief's own words."
-    recs = seed_tables(data, "2024-03-01T00:00:00Z")[RECS]
-    assert recs["1"]["quote"] == "The brief's own words."
+    recs = seed_tables(SHIPPED, "2024-03-01T00:00:00Z")[RECS]
+    assert [r["quote"] for r in recs.values()] == [r["quote"] for r in RECOMMENDATIONS]
