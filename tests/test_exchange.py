@@ -111,23 +111,23 @@ def test_init_from_another_brief(run, tmp_path, db):
 
 def test_add_edit_and_due(run, db):
     assert run("add", "-p", "econ", "-t", "Join the new forum", "--key", "--actor", "US",
-               "--source", "https://example.org/f").stdout.strip() == "added ECON-5: Join the new forum"
-    detail = json.loads(run("show", "ECON-5", "--json").stdout)
+               "--source", "https://example.org/f").stdout.strip() == "added ECON-8: Join the new forum"
+    detail = json.loads(run("show", "ECON-8", "--json").stdout)
     assert detail["key"] is True and detail["actors"] == ["US"] and detail["text"] == "Join the new forum"
-    run("edit", "econ-5", "--title", "Join the forum", "--due", "2024-01-01", "--no-key")
-    detail = json.loads(run("show", "ECON-5", "--json").stdout)
+    run("edit", "econ-8", "--title", "Join the forum", "--due", "2024-01-01", "--no-key")
+    detail = json.loads(run("show", "ECON-8", "--json").stdout)
     assert (detail["title"], detail["due"], detail["key"]) == ("Join the forum", "2024-01-01", False)
-    assert any(a["id"] == "ECON-5" for a in json.loads(run("report", "--json").stdout)["attention"])
-    run("update-status", "ECON-5", "implemented")
-    assert not any(a["id"] == "ECON-5" for a in json.loads(run("report", "--json").stdout)["attention"])
-    run("edit", "ECON-5", "--due", "none")
-    assert json.loads(run("show", "ECON-5", "--json").stdout)["due"] is None
+    assert any(a["id"] == "ECON-8" for a in json.loads(run("report", "--json").stdout)["attention"])
+    run("update-status", "ECON-8", "implemented")
+    assert not any(a["id"] == "ECON-8" for a in json.loads(run("report", "--json").stdout)["attention"])
+    run("edit", "ECON-8", "--due", "none")
+    assert json.loads(run("show", "ECON-8", "--json").stdout)["due"] is None
     run("undo", "--yes")
-    assert json.loads(run("show", "ECON-5", "--json").stdout)["due"] == "2024-01-01"
+    assert json.loads(run("show", "ECON-8", "--json").stdout)["due"] == "2024-01-01"
     before = digest(db)
-    assert "already exists" in run("add", "-p", "ECON", "-t", "x", "--id", "econ-5", code=2).stderr
-    assert "1 to 70" in run("edit", "ECON-5", "--title", "x" * 71, code=2).stderr
-    assert "nothing to change" in run("edit", "ECON-5", code=2).stderr
+    assert "already exists" in run("add", "-p", "ECON", "-t", "x", "--id", "econ-8", code=2).stderr
+    assert "1 to 70" in run("edit", "ECON-8", "--title", "x" * 71, code=2).stderr
+    assert "nothing to change" in run("edit", "ECON-8", code=2).stderr
     assert "unknown pillar" in run("add", "-p", "MOON", "-t", "x", code=2).stderr
     assert digest(db) == before
 

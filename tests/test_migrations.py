@@ -17,6 +17,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from alliance_cli.core.brief import load_brief, shipped_brief_path
+from alliance_cli.core.model import REC_FIELDS
 from alliance_cli.store import layout, migrations
 
 from conftest import digest, tree_state
@@ -53,11 +55,11 @@ def test_first_write_migrates_v1_after_a_backup(run, db):
     run("update-status", "trade-1", "partial", "--date", "2024-03-01")
     backup = db.with_name(db.name + ".bak-v1")
     assert backup.read_bytes() == original
-    assert backup.stat().st_mode & 0o777 == 0o600
+    assert backup.stat().st_mode == db.stat().st_mode  # the user's file, kept as it was
     head = orjson.loads(db.read_bytes())
     meta = head["meta"]["1"]
-    assert meta["schema"] == migrations.SCHEMA == 3
-    assert [m["to"] for m in meta["migrations"]] == [2, 3]
+    assert meta["schema"] == migrations.SCHEMA == 4
+    assert [m["to"] for m in meta["migrations"]] == [2, 3, 4]
     assert len(head["journal"]) == 1 and set(head["recommendations"]) == {"DEF-1", "TRADE-1"}
     assert layout.bodies_dir(db).is_dir()
     detail = json.loads(run("show", "DEF-1", "--json").stdout)
@@ -67,22 +69,55 @@ def test_first_write_migrates_v1_after_a_backup(run, db):
     assert backup.read_bytes() == original  # and the original backup is never overwritten
 
 
-def test_a_v2_tracker_reads_as_the_last_release_printed_it(run, db):
+FIRST_EDITION = {r["id"]: r for r in load_brief(shipped_brief_path().parent / migrations.PREVIOUS_EDITION)
+                 ["recommendations"]}
+SECOND_EDITION = {r["id"]: r for r in load_brief(shipped_brief_path())["recommendations"]}
+NEW_IN_SECOND = sorted(set(SECOND_EDITION) - set(FIRST_EDITION))
+
+
+def second_edition(shown: dict) -> dict:
+    """What the v4 step must make of a recommendation as the last release showed it:
+    each field still as the first edition shipped it takes the second edition's value."""
+    first, second = FIRST_EDITION.get(shown["id"]), SECOND_EDITION.get(shown["id"])
+    if first is None or second is None:
+        return shown
+    changed = {f: second.get(f) for f in REC_FIELDS if shown.get(f) == first.get(f) != second.get(f)}
+    return {**shown, **{f: v for f, v in changed.items() if v is not None}}
+
+
+def test_a_v2_tracker_reads_as_the_last_release_printed_it_in_the_second_edition(run, db):
     original = install(V2, db)
-    assert outputs(run) == EXPECTED
+    now = outputs(run)
     assert db.read_bytes() == original  # a read upgrades in memory only
+    assert NEW_IN_SECOND == ["ECON-5", "ECON-6", "ECON-7"]
+    assert {i: now["show"][i] for i in EXPECTED["show"]} == {i: second_edition(v) for i, v in EXPECTED["show"].items()}
+    assert now["show"]["ECON-2"]["title"] == EXPECTED["show"]["ECON-2"]["title"]  # kept: it was edited
+    for new in NEW_IN_SECOND:
+        shown = now["show"][new]
+        assert (shown["status"], shown["history"], shown["title"]) == ("not_assessed", [], SECOND_EDITION[new]["title"])
+    assert now["log"] == EXPECTED["log"]
+    for part in ("recent", "attention", "changes_since"):
+        assert now["report"][part] == EXPECTED["report"][part], part
+    overall, before = now["report"]["overall"], EXPECTED["report"]["overall"]
+    assert (overall["implemented"], overall["total"]) == (before["implemented"], before["total"] + 3)
+    ids = [r["id"] for r in json.loads(run("list", "--json").stdout)]
+    assert ids.index("ECON-5") == ids.index("ECON-4") + 1  # placed with its pillar
 
 
 def test_a_v2_tracker_upgrades_on_its_first_write_losing_nothing(run, db):
     original = install(V2, db)
     legacy_index = db.with_name(db.name + ".index")
     legacy_index.write_text("{}")  # what that release kept beside its file
-    run("update-status", "ECON-4", "in-progress", "--date", "2024-02-02", "--note", "after the upgrade")
+    result = run("update-status", "ECON-4", "in-progress", "--date", "2024-02-02", "--note", "after the upgrade")
+    assert "added ECON-5, ECON-6, ECON-7 to this tracker, not assessed" in result.stderr  # said once, here
+    assert "ECON-5" not in run("update-status", "ECON-4", "partial").stderr
+    run("undo", "--yes")
     assert db.with_name(db.name + ".bak-v2").read_bytes() == original
     assert not legacy_index.exists()
     assert orjson.loads(db.read_bytes())["meta"]["1"]["schema"] == migrations.SCHEMA
     run("undo", "--yes")  # the update made after the upgrade
-    assert outputs(run)["show"] == EXPECTED["show"]
+    assert {i: v for i, v in outputs(run)["show"].items() if i in EXPECTED["show"]} == \
+        {i: second_edition(v) for i, v in EXPECTED["show"].items()}
     assert [r for r in outputs(run)["log"] if r["kind"] == "status"] == \
         [r for r in EXPECTED["log"] if r["kind"] == "status"]
     # The journal came through: the next undo reverts the release's last command, the import.
@@ -125,3 +160,30 @@ def test_a_newer_schema_is_refused_never_downgraded(run, db):
 def test_migrations_are_ordered_and_end_at_schema():
     targets = [target for target, _ in migrations.MIGRATIONS]
     assert targets == sorted(targets) == list(range(2, migrations.SCHEMA + 1))
+
+
+V3 = FIXTURES / "tracker-v3"  # written by the schema-3 code from the v2 fixture: an update and a text edit
+
+
+def test_a_v3_tracker_of_head_and_bodies_upgrades_whole(run, db):
+    shutil.copyfile(V3 / "tracker.json", db)
+    shutil.copytree(V3 / "tracker.json.bodies", layout.bodies_dir(db))
+    events = {e["id"] for r in orjson.loads(db.read_bytes())["recommendations"].values() for e in r["history"]}
+    before_read = tree_state(db.parent)
+    shown = {r["id"]: json.loads(run("show", r["id"], "--json").stdout)
+             for r in json.loads(run("list", "--json").stdout)}
+    assert tree_state(db.parent) == before_read  # read: upgraded in memory only
+    assert shown["SEC-7"]["text"] == "Hand-edited text at schema 3"
+    assert shown["SEC-7"]["sources"] == SECOND_EDITION["SEC-7"]["sources"]
+    run("update-status", "SEC-1", "partial", "--note", "first write at schema 4")
+    backup = migrations.backup_path(db, 3)
+    assert backup.read_bytes() == (V3 / "tracker.json").read_bytes()
+    kept = sorted(p.name for p in layout.bodies_dir(backup).iterdir())
+    assert kept == sorted(p.name for p in (V3 / "tracker.json.bodies").iterdir())
+    assert "ECON-5" in run("--db", str(backup), "list").stdout  # the backup is a whole tracker too
+    after = {r["id"]: json.loads(run("show", r["id"], "--json").stdout)
+             for r in json.loads(run("list", "--json").stdout)}
+    assert {e["id"] for r in after.values() for e in r["history"]} - events == \
+        {after["SEC-1"]["history"][-1]["id"]}
+    assert {i: v for i, v in after.items() if i != "SEC-1"} == {i: v for i, v in shown.items() if i != "SEC-1"}
+    assert orjson.loads(db.read_bytes())["meta"]["1"]["schema"] == migrations.SCHEMA

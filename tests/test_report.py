@@ -1,7 +1,10 @@
 import datetime as dt
 import json
 
+from alliance_cli.core.brief import load_brief, shipped_brief_path
 from alliance_cli.core.statuses import SCORE_RULE
+
+SHIPPED_RECS = load_brief(shipped_brief_path())["recommendations"]
 
 TODAY = dt.date.today()
 
@@ -16,10 +19,11 @@ def report(run, *args):
 
 def test_empty_report_states_rule_and_denominator(run):
     data = report(run)
-    assert data["overall"] == {**data["overall"], "progress": 0.0, "implemented": 0, "total": 16}
+    assert data["overall"] == {**data["overall"], "progress": 0.0, "implemented": 0, "total": len(SHIPPED_RECS)}
     assert data["rule"] == SCORE_RULE and data["as_of"] == TODAY.isoformat()
     plain = run("report").stdout
-    assert "denominator: 16 recommendations" in plain and "0/16 implemented" in plain
+    total = len(SHIPPED_RECS)
+    assert f"denominator: {total} recommendations" in plain and f"0/{total} implemented" in plain
 
 
 def test_progress_is_the_mean_score_per_pillar(run):
@@ -30,7 +34,7 @@ def test_progress_is_the_mean_score_per_pillar(run):
     climate = next(p for p in data["pillars"] if p["id"] == "CLIMATE")
     assert climate["progress"] == round((1 + 0.5 + 0.25) / 3, 4)
     assert climate["implemented"] == 1 and climate["total"] == 3
-    assert data["overall"]["progress"] == round(1.75 / 16, 4)
+    assert data["overall"]["progress"] == round(1.75 / len(SHIPPED_RECS), 4)
     assert "CLIMATE" in run("report").stdout and "58%" in run("report").stdout
 
 
@@ -64,5 +68,5 @@ def test_table_report_renders(run):
     assert [line.split()[0] for line in bars] == ["Overall", "SEC", "ECON", "CYBER", "CLIMATE"]
     assert "█" * 20 in next(line for line in bars if line.startswith("CYBER"))  # drawn, not "#"
     assert "#" not in "".join(bars)
-    assert "denominator: 16 recommendations" in " ".join(out.split())  # wrapped, never cut
+    assert f"denominator: {len(SHIPPED_RECS)} recommendations" in " ".join(out.split())  # wrapped, never cut
     assert "Needs attention" in out and "Recent changes" in out

@@ -70,7 +70,8 @@ def open_tracker(ctx: typer.Context) -> "Tracker":
     path, is_default = paths.resolve(ctx.find_root().obj)
     if is_default:
         paths.make_default_dir(path)
-    return Tracker(path, lock_timeout=paths.lock_timeout())
+    return Tracker(path, lock_timeout=paths.lock_timeout(),
+                   notify=lambda message: typer.echo(f"alliance: {message}", err=True))
 
 
 def export_meta(state, as_of, filters: dict) -> dict:

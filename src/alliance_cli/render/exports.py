@@ -275,7 +275,8 @@ def show_markdown(detail: dict, meta: dict) -> str:
     history = [[e["date"], Status(e["from"]), Status(e["to"]), e["note"], e["evidence"], e["id"],
                 e["recorded_at"]] for e in detail["history"]]
     header = ["Date", "From", "To", "Note", "Evidence", "Event", "Recorded at"]
-    body = [*lines, f"- **Sources:** {sources}", "", "## Text", "", md_text(detail["text"]), "",
+    quote = ["## The brief's words", "", "> " + md_text(detail["quote"]), ""] if detail.get("quote") else []
+    body = [*lines, f"- **Sources:** {sources}", "", "## Text", "", md_text(detail["text"]), "", *quote,
             *_md_section(Section("History", header, history))]
     return _md_document(f"{detail['id']}: {detail['title']}", meta, body)
 

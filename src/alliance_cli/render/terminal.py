@@ -128,6 +128,7 @@ def _show_fields(detail: dict) -> list[tuple[str, str]]:
         ("status", detail["status"]), ("last updated", detail["last_updated"] or "never"),
         ("key", "yes" if detail["key"] else "no"), ("due", detail.get("due") or "-"),
         ("section", detail["section"]), ("text", detail["text"]),
+        *((("quote", detail["quote"]),) if detail.get("quote") else ()),
         ("actors", ", ".join(detail["actors"])), ("initiatives", ", ".join(detail["initiatives"])),
         ("sources", " ".join(detail["sources"])),
     ]

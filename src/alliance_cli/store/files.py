@@ -247,20 +247,24 @@ def make_dir(path: Path, like: Path | None = None) -> None:
         raise StoreError(f"{path} is {kind}: it should be the tracker's folder of bodies; move it away")
 
 
-def keep_copy(source: Path, target: Path) -> None:
-    """Keep ``source``'s bytes as ``target`` (a migration's backup of the original).
-
-    A regular file already there is an earlier original, and is kept; a link is refused.
-    """
+def keep_link(source: Path, target: Path) -> bool:
+    """Keep ``source`` as ``target`` too (a hard link, else a copy); False if a regular file
+    was already kept there (an earlier original, never overwritten). A link is refused."""
     existing = _lstat(target)
     if existing is not None:
         if stat.S_ISREG(existing.st_mode):
-            return
+            return False
         raise StoreError(f"{target} is in the way (not a regular file): move it away and run the command again")
-    raw = read_file(source, follow=True)
-    if raw is None:
-        raise StoreError(f"cannot read {source}: it does not exist")
-    write_atomic(target, raw)
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileExistsError:
+        raise StoreError(f"{target} appeared while alliance was writing it: run the command again") from None
+    except OSError:  # no hard links here: a copy
+        raw = read_file(source, follow=True)
+        if raw is None:
+            raise StoreError(f"cannot read {source}: it does not exist") from None
+        write_atomic(target, raw)
+    return True
 
 
 @contextlib.contextmanager

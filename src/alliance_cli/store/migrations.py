@@ -7,18 +7,23 @@ writing command commits an upgraded tracker, the original file is kept as
 command writes nothing, backups included. A tracker from a newer version is
 refused (``schema.version_of``), never "upgraded down".
 
-Versions 1 and 2 were one file; version 3 is a head and its bodies
-(``layout``). The steps up to 3 work on that one file's tables; the split into
-files is the first save's.
+Versions 1 and 2 were one file; from version 3 on a tracker is a head and its
+bodies (``layout``). The steps up to 3 work on that one file's tables; the steps
+after it on the whole tracker (META, JOURNAL, and RECS as a list of whole
+recommendations in the brief's order). A step may return a notice: what the
+user should be told, once, when the upgraded tracker is first saved.
 """
 
 from collections.abc import Callable
 from pathlib import Path
 
-from alliance_cli.core.model import FieldError, check_recommendation
+from alliance_cli.core.model import REC_FIELDS, FieldError, check_recommendation
 from alliance_cli.errors import StoreError
 from alliance_cli.store import schema
 from alliance_cli.store.layout import JOURNAL, META, RECS
+
+SHIPPED_ID = "us-rok-2024"
+PREVIOUS_EDITION = "previous/us-rok-2024-edition-1.json"
 
 
 def _v2_add_journal(tables: dict) -> None:
@@ -35,28 +40,65 @@ def _v3_recommendations_in_order(tables: dict) -> None:
     tables[RECS] = [numbered[key] for key in sorted(numbered, key=int)]
 
 
-MIGRATIONS: list[tuple[int, Callable[[dict], None]]] = [
+def _v4_second_edition_of_the_shipped_brief(tables: dict) -> str | None:
+    """v4: the shipped brief's second edition, for a tracker of the shipped brief.
+
+    Three bundled recommendations were split (ECON-5, ECON-6 and ECON-7 are new,
+    not assessed), each recommendation quotes the brief, and sources follow the
+    passage the brief footnotes with them. A field the user changed is kept: only
+    a value still as the first edition shipped it takes the second edition's.
+    """
+    if tables[META]["1"]["brief"]["id"] != SHIPPED_ID:
+        return None
+    from alliance_cli.core.brief import load_brief, shipped_brief_path
+
+    second = load_brief(shipped_brief_path())
+    first = {r["id"]: r for r in load_brief(shipped_brief_path().parent / PREVIOUS_EDITION)["recommendations"]}
+    recs = tables[RECS]
+    held = {rec["id"].upper() for rec in recs}
+    for rec in recs:
+        old, new = first.get(rec["id"]), next((r for r in second["recommendations"] if r["id"] == rec["id"]), None)
+        for field in REC_FIELDS if old and new else ():
+            if rec.get(field) == old.get(field) and new.get(field) != old.get(field):
+                rec[field] = new[field]
+                if field not in new:
+                    rec.pop(field)
+    added = [r for r in second["recommendations"] if r["id"].upper() not in held]
+    for new in added:  # after the last of its pillar, as a new tracker would order them
+        place = max((i + 1 for i, rec in enumerate(recs) if rec["pillar"] == new["pillar"]), default=len(recs))
+        recs.insert(place, {**new, "history": []})
+    if not added:
+        return None
+    return (f"the shipped brief's second edition splits three bundled recommendations: added "
+            f"{', '.join(r['id'] for r in added)} to this tracker, not assessed")
+
+
+MIGRATIONS: list[tuple[int, Callable[[dict], str | None]]] = [
     (2, _v2_add_journal),
     (3, _v3_recommendations_in_order),
+    (4, _v4_second_edition_of_the_shipped_brief),
 ]
 SCHEMA = MIGRATIONS[-1][0]
+SPLIT = 3  # the first schema of a head and its bodies
 
 
 def backup_path(path: Path, version: int) -> Path:
     return path.with_name(f"{path.name}.bak-v{version}")
 
 
-def upgrade(tables: dict, path: Path, *, now: str) -> dict:
-    """The tables of an older tracker file brought to SCHEMA, with every record checked.
+def upgrade(tables: dict, path: Path, *, now: str) -> tuple[dict, list[str]]:
+    """An older tracker brought to SCHEMA, every record checked: the whole tracker, and notices.
 
-    Returns the whole tracker: META, JOURNAL, and RECS as a list of whole recommendations.
+    ``tables`` is the one file's tables (schema 1 or 2) or a whole tracker (3 on).
     """
+    notices = []
     try:
         pillar_ids = schema.check_meta(tables.get(META, {}), META)
         meta = tables[META]["1"]
         for target, step in MIGRATIONS:
             if target > meta["schema"]:
-                step(tables)
+                notice = step(tables)
+                notices += [notice] if notice else []
                 meta.setdefault("migrations", []).append({"to": target, "at": now})
                 meta["schema"] = target
         if set(tables) != {META, RECS, JOURNAL}:
@@ -66,4 +108,4 @@ def upgrade(tables: dict, path: Path, *, now: str) -> dict:
         schema.check_journal(tables[JOURNAL], JOURNAL)
     except FieldError as exc:
         raise StoreError(f"{path}: {exc.path}: {exc.problem}: fix it by hand or restore it from its .bak") from None
-    return tables
+    return tables, notices

@@ -13,7 +13,7 @@ exactly the marked files, the bodies first and the head last.
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
 
@@ -171,6 +171,12 @@ class State:
         what = "the body of " + rec["id"] if name == RECS and rec else "the note of event " + key
         raise StoreError(f"{path} lacks {what}, which {self.path.name} names: restore the bodies "
                          f"from their .bak files or from a copy of the tracker")
+
+    def whole(self) -> dict:
+        """The whole tracker in memory, as migrations from schema 3 on take it."""
+        recs = sorted(self.iter_full(), key=lambda pair: pair[0]["seq"])
+        return {META: {"1": dict(self.meta)}, RECS: [rec for _, rec in recs],
+                JOURNAL: {str(doc.doc_id): dict(doc) for doc in self.journal.all()}}
 
     def next_id(self, pillar: str) -> str:
         import re
@@ -463,12 +469,14 @@ def seed_whole(brief: dict, now: str) -> dict:
 
 
 class Tracker:
-    def __init__(self, path: Path, *, lock_timeout: float = 10.0, seed: Path | None = None):
+    def __init__(self, path: Path, *, lock_timeout: float = 10.0, seed: Path | None = None,
+                 notify: Callable[[str], None] | None = None):
         # Through a symlink to the file it names: a save replaces files, and
         # replacing the link itself would quietly part it from the real tracker.
         self.path = Path(os.path.realpath(path))
         self.lock_timeout = lock_timeout
         self.seed = seed
+        self.notify = notify or (lambda message: None)  # what the user should hear, once
 
     def files(self) -> list[Path]:
         """What the tracker is on disk: its head file and its folder of bodies."""
@@ -484,19 +492,25 @@ class Tracker:
                 pass
         return self._load(writable=False)[0]
 
-    def _load(self, *, writable: bool) -> tuple[State, int | None]:
-        """The state, and the schema it was migrated from (None if it is current)."""
+    def _load(self, *, writable: bool) -> tuple[State, tuple[int, list[str]] | None]:
+        """The state, and for an older tracker (upgraded in memory) its schema and the notices."""
         identity = files_identity(self.path)
         raw = files.read_file(self.path, follow=True)
         if raw is None:
             raise StoreError(f"{self.path} disappeared while alliance was reading it: run the command again")
         tables = files.parse(self.path, raw)
         version = schema.version_of(tables, self.path)
-        if version < migrations.SCHEMA:
-            whole = migrations.upgrade(tables, self.path, now=dates.now_stamp())
-            return whole_state(self.path, whole, writable=writable), version
-        schema.check_head(tables, self.path)
-        return State(self.path, tables, writable=writable, identity=identity), None
+        if version >= migrations.SPLIT:
+            schema.check_head(tables, self.path)
+            state = State(self.path, tables, writable=writable, identity=identity)
+            if version == migrations.SCHEMA:
+                return state, None
+            tables = state.whole()
+        whole, notices = migrations.upgrade(tables, self.path, now=dates.now_stamp())
+        upgraded = whole_state(self.path, whole, writable=writable)
+        if writable:
+            upgraded.adopt_leftovers()  # the old bodies stay whole until the new head is in
+        return upgraded, (version, notices)
 
     @contextlib.contextmanager
     def write(self, command: str = "library") -> Iterator[State]:
@@ -518,10 +532,15 @@ class Tracker:
                 raise Interrupted("interrupted: nothing was saved") from None
             with _interrupts_held():
                 if migrated is not None:  # only now: a refused command writes nothing, backups included
-                    files.keep_copy(self.path, migrations.backup_path(self.path, migrated))
+                    self._keep_whole(migrations.backup_path(self.path, migrated[0]))
                 state.commit(head_changed=created or migrated is not None)
-            if migrated is not None and migrated <= 2:
+        if created:
+            self.notify(f"started a new tracker at {self.path}, from the shipped brief")
+        if migrated is not None:
+            if migrated[0] < migrations.SPLIT:
                 _drop_legacy_index(self.path)
+            for notice in migrated[1]:
+                self.notify(notice)
 
     def replace(self, whole: dict, *, force: bool) -> Path | None:
         """Start this tracker afresh from ``whole``; the old one is kept aside, never lost."""
@@ -539,17 +558,22 @@ class Tracker:
             return kept
 
     def _keep_aside(self) -> Path:
-        stamp = dates.now_stamp().replace(":", "")
-        kept = self.path.with_name(f"{self.path.name}.replaced-{stamp}")
-        os.link(self.path, kept)
+        kept = self.path.with_name(f"{self.path.name}.replaced-{dates.now_stamp().replace(':', '')}")
+        self._keep_whole(kept)
+        return kept
+
+    def _keep_whole(self, target: Path) -> None:
+        """Keep the tracker as it is under another name: ``target`` and ``target.bodies/``,
+        hard links (saves replace files, never change them). One already kept there stays."""
+        if not files.keep_link(self.path, target):
+            return
         bodies = layout.bodies_dir(self.path)
         if os.path.isdir(bodies) and not os.path.islink(bodies):
-            aside = layout.bodies_dir(kept)
+            aside = layout.bodies_dir(target)
             files.make_dir(aside, like=self.path)
             for entry in os.scandir(bodies):
                 if entry.is_file(follow_symlinks=False) and entry.name.endswith(".json"):
-                    os.link(entry.path, aside / entry.name)
-        return kept
+                    files.keep_link(Path(entry.path), aside / entry.name)
 
     def _seed(self) -> dict:
         from alliance_cli.core.brief import load_brief, shipped_brief_path
