@@ -245,7 +245,7 @@ def make_tracker(out: Path) -> None:
     """The tool's own load path: `import` into a missing tracker file creates it from the export."""
     tracker = out / "tracker.json"
     for stale in out.glob("tracker.json*"):
-        stale.unlink()
+        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     subprocess.run([str(ALLIANCE), "--db", str(tracker), "import", str(out / "export.json")], check=True,
                    stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
 

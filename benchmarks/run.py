@@ -47,15 +47,17 @@ ALLIANCE = PYTHON.with_name("alliance")
 FLOOR = HERE / "floor.py"
 COLUMNS, LINES = 120, 40
 
-# Targets (issue: benchmark part 2), checked at TARGET_N.
+# Targets (issue "One clear house", item 7), checked at TARGET_N: ratios to the floor of the
+# same run and of the same mode (piped or terminal), never absolute times.
 TARGET_N = 5000
 GROWTH_FROM, GROWTH_TO = 5000, 20000
-FAST_COMMANDS = ("list (terminal)", "list (piped)", "show (terminal)", "show (piped)",
-                 "report (terminal)", "report (piped)", "update-status")
-MAX_FLOOR_RATIO = 1.7
-MAX_SECONDS = 0.3
+FLOOR_TARGETS = {"list (piped)": 1.5, "show (piped)": 1.5, "report (piped)": 1.5, "update-status": 1.5,
+                 "list (terminal)": 1.7, "show (terminal)": 1.7, "report (terminal)": 1.7,
+                 "list (piped), file just copied": 1.7}
+MAX_TASK_RATIO = 0.8
 MAX_HELP_RATIO = 1.1
-MAX_PEAK_MB = 150.0
+MAX_PEAK_MB = 100.0
+MAX_GROWTH = 4.0
 TASK_COUNTERPART = {"list (terminal)": "task list", "list (piped)": "task list",
                     "report (terminal)": "task summary", "report (piped)": "task summary",
                     "update-status": "task modify"}
@@ -223,6 +225,14 @@ def ensure_data(n: int, pillars: int, events: int, seed: int, code: str) -> Path
     return out
 
 
+def copy_tracker(source: Path, target: Path) -> None:
+    """A whole tracker: its head and its folder of bodies (``cp -r``, new inodes and times)."""
+    shutil.copyfile(source, target)
+    bodies = source.with_name(source.name + ".bodies")
+    if bodies.is_dir():
+        shutil.copytree(bodies, target.with_name(target.name + ".bodies"), ignore=shutil.ignore_patterns("*.bak"))
+
+
 def commands_for(out: Path, n: int, pillars: int) -> list[Command]:
     tracker = str(out / "tracker.json")
     middle = n // 2
@@ -233,15 +243,15 @@ def commands_for(out: Path, n: int, pillars: int) -> list[Command]:
     # so whatever alliance keeps beside its file stays valid, as it would in real use.
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
-    shutil.copyfile(out / "tracker.json", scratch / "tracker.json")
+    copy_tracker(out / "tracker.json", scratch / "tracker.json")
     if (out / "taskdata").is_dir():
         shutil.copytree(out / "taskdata", scratch / "taskdata")
 
     def cold_copy() -> None:
         """A new inode with a new mtime: as after `git pull` or a copy, nothing kept beside it is valid."""
         for old in scratch.glob("cold.json*"):
-            old.unlink()
-        shutil.copyfile(out / "tracker.json", scratch / "cold.json")
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        copy_tracker(out / "tracker.json", scratch / "cold.json")
 
     alliance = [str(ALLIANCE), "--db", tracker]
     floor = [str(PYTHON), str(FLOOR)]
@@ -305,20 +315,20 @@ def check_targets(results: dict[int, dict[str, dict]]) -> list[dict]:
     if at is None:
         check(f"targets at N={TARGET_N}", None, f"not checked: N={TARGET_N} is not among the sizes")
     else:
-        for name in FAST_COMMANDS:
+        for name, limit in FLOOR_TARGETS.items():
             res = at[name]
-            check(f"{name} ≤ {MAX_FLOOR_RATIO} × floor", res["floor_ratio"] <= MAX_FLOOR_RATIO,
+            check(f"{name} ≤ {limit} × floor", res["floor_ratio"] <= limit,
                   f"{res['floor_ratio']:.2f} × floor ({res['median']:.3f} s vs "
                   f"{at[_floor_of(res)]['median']:.3f} s)", name)
-            check(f"{name} ≤ {MAX_SECONDS} s", res["median"] <= MAX_SECONDS, f"median {res['median']:.3f} s", name)
         for name in ("list (terminal)", "list (piped)"):
             res = at[name]
             if "task list" in at:
-                check(f"{name} no slower than task list", res["median"] <= at["task list"]["median"],
+                check(f"{name} ≤ {MAX_TASK_RATIO} × task list", res["task_ratio"] <= MAX_TASK_RATIO,
                       f"{res['median']:.3f} s vs task list {at['task list']['median']:.3f} s "
                       f"({res['task_ratio']:.2f} ×)", name)
             else:
-                check(f"{name} no slower than task list", None, "not checked: Taskwarrior is not installed", name)
+                check(f"{name} ≤ {MAX_TASK_RATIO} × task list", None, "not checked: Taskwarrior is not installed",
+                      name)
         res = at["--help"]
         check(f"--help ≤ {MAX_HELP_RATIO} × floor", res["floor_ratio"] <= MAX_HELP_RATIO,
               f"{res['floor_ratio']:.2f} × floor ({res['median']:.3f} s vs {at['floor (piped)']['median']:.3f} s)",
@@ -329,10 +339,10 @@ def check_targets(results: dict[int, dict[str, dict]]) -> list[dict]:
                       f"{res['peak_mb']:.0f} MB", res["name"])
     small, big = results.get(GROWTH_FROM), results.get(GROWTH_TO)
     if small is None or big is None:
-        check("growth 5,000 → 20,000 at most linear", None,
+        check(f"growth 5,000 → 20,000 ≤ {MAX_GROWTH:g} ×", None,
               f"not checked: needs N={GROWTH_FROM} and N={GROWTH_TO} among the sizes")
     else:
-        limit = GROWTH_TO / GROWTH_FROM
+        limit = MAX_GROWTH
         for name, res in big.items():
             if res["kind"] != "alliance":
                 continue

@@ -61,6 +61,12 @@ def _rec(data: dict) -> dict:
     return data["recommendations"]["SEC-1"]
 
 
+def _event(data: dict, change) -> None:
+    """Change the fields (DATE RECORDED_AT ID FROM TO) of SEC-1's first event skeleton."""
+    history = _rec(data)["history"]
+    history[0] = " ".join(change(history[0].split(" ")))
+
+
 def _without_meta(data: dict) -> dict:
     return {k: v for k, v in data.items() if k != "meta"}
 
@@ -98,11 +104,13 @@ BROKEN = {
     "rec-without-history": edited(lambda d: _rec(d).pop("history")),
     "rec-without-body": edited(lambda d: _rec(d).pop("body")),
     "history-not-a-list": edited(lambda d: _rec(d).update(history="none")),
-    "event-missing-a-field": edited(lambda d: _rec(d)["history"][0].pop("to")),
-    "event-date-a-number": edited(lambda d: _rec(d)["history"][0].update(date=20240101)),
-    "event-date-not-a-date": edited(lambda d: _rec(d)["history"][0].update(date="2024-02-30")),
-    "event-unknown-status": edited(lambda d: _rec(d)["history"][0].update(to="done")),
-    "event-id-with-newline": edited(lambda d: _rec(d)["history"][0].update(id="deadbeef\n")),
+    "event-missing-a-field": edited(lambda d: _event(d, lambda f: f[:4])),
+    "event-a-number": edited(lambda d: _rec(d)["history"].__setitem__(0, 20240101)),
+    "event-date-not-a-date": edited(lambda d: _event(d, lambda f: ["2024-02-30", *f[1:]])),
+    "event-unknown-status": edited(lambda d: _event(d, lambda f: [*f[:4], "done"])),
+    "event-id-not-hex": edited(lambda d: _event(d, lambda f: [f[0], f[1], "deadbeefzz", *f[3:]])),
+    "event-id-with-newline": edited(lambda d: _event(d, lambda f: [f[0], f[1], "deadbeef\n", *f[3:]])),
+    "event-twice": edited(lambda d: _rec(d)["history"].append(_rec(d)["history"][0])),
     "title-a-list": edited(lambda d: _rec(d).update(title=["x"])),
     "key-a-string": edited(lambda d: _rec(d).update(key="yes")),
     "unknown-pillar": edited(lambda d: _rec(d).update(pillar="MOON")),

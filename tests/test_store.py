@@ -173,5 +173,5 @@ def test_a_symlinked_tracker_is_written_through_the_link(run, tmp_path):
     run("--db", str(link), "update-status", "SEC-1", "partial")
     assert link.is_symlink() and link.resolve() == real
     state = Tracker(real).read()
-    assert [e["to"] for r in state.recommendations() for e in r["history"]] == ["partial"]
+    assert [e["to"] for r in map(state.full, state.recommendations()) for e in r["history"]] == ["partial"]
     assert not link.with_name("link.json.bodies").exists()  # the bodies live beside the real file

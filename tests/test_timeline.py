@@ -1,19 +1,21 @@
 import datetime as dt
 
 from alliance_cli.core import progress
+from alliance_cli.core.history import skeleton
 from alliance_cli.core.timeline import month_ends, monthly_progress
 from scenario import AS_OF, build, record
 
 PILLARS = [{"id": "A", "name": "Alpha"}, {"id": "B", "name": "Beta"}, {"id": "C", "name": "Empty"}]
 
 
-def event(date: str, to: str, recorded_at: str = "2024-07-01T00:00:00.000000Z") -> dict:
-    return {"id": date + to, "date": date, "recorded_at": recorded_at, "from": "not_assessed", "to": to,
-            "note": "", "evidence": []}
+def event(date: str, to: str, recorded_at: str = "2024-07-01T00:00:00.000000Z") -> str:
+    """An event's skeleton, as the tracker's head holds it."""
+    return skeleton({"id": date.replace("-", "") + "00", "date": date, "recorded_at": recorded_at,
+                     "from": "not_assessed", "to": to})
 
 
-def rec(rec_id: str, pillar: str, *history: dict) -> dict:
-    return {"id": rec_id, "pillar": pillar, "title": rec_id, "key": False, "history": list(history)}
+def rec(rec_id: str, pillar: str, *history: str) -> dict:
+    return {"id": rec_id, "pillar": pillar, "title": rec_id, "key": False, "history": sorted(history)}
 
 
 def test_no_events_no_points():

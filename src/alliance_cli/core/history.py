@@ -2,59 +2,92 @@
 
 An event records when a change happened (``date``, given by the user) and when
 it was recorded (``recorded_at``). The status in force is that of the latest
-event by ``date``, ties broken by ``recorded_at``: a back-dated event falls
-into its right place without any event being rewritten. The event id breaks a
-full tie, so the order is total: histories are stored in it, and two copies of
-a tracker merged in either order give the same file.
+event by ``date``, ties broken by ``recorded_at``, then by the event id: a
+back-dated event falls into its right place without any event being rewritten,
+and two copies of a tracker merged in either order give the same history.
+
+An event comes in two forms:
+
+* whole, a dict (``id``, ``date``, ``recorded_at``, ``from``, ``to``, ``note``,
+  ``evidence``), as `show` and `export` give it;
+* its *skeleton*, one string ``"DATE RECORDED_AT ID FROM TO"``
+  (``2024-01-30 2024-01-30T09:15:02.123456Z 04c63717c85f9580 not_assessed
+  implemented``), as the tracker's head keeps it. Scores, order and every view
+  over time need only the skeleton. Date and recorded_at have fixed widths, so
+  the order of skeletons as strings *is* the order of events.
+
+The functions below that take a ``history`` take skeletons.
 """
 
 from collections.abc import Iterable
 
 from alliance_cli.core.statuses import DEFAULT
 
-
-def order_key(event: dict) -> tuple[str, str, str]:
-    return (event["date"], event["recorded_at"], event["id"])
+SKELETON_FIELDS = ("date", "recorded_at", "id", "from", "to")
 
 
-def ordered(history: Iterable[dict], as_of: str | None = None) -> list[dict]:
-    """Events oldest first; with ``as_of`` (ISO date) only those dated up to it."""
-    events = history if as_of is None else (e for e in history if e["date"] <= as_of)
-    return sorted(events, key=order_key)
+def skeleton(event: dict) -> str:
+    return f"{event['date']} {event['recorded_at']} {event['id']} {event['from']} {event['to']}"
 
 
-def latest(history: list[dict], as_of: str | None = None) -> dict | None:
-    """The latest event as of a date."""
-    events = history if as_of is None else [e for e in history if e["date"] <= as_of]
-    return max(events, key=order_key, default=None)
+def parts(skel: str) -> dict:
+    """A skeleton's fields, by name."""
+    return dict(zip(SKELETON_FIELDS, skel.split(" "), strict=True))
 
 
-def last_transition(history: list[dict], as_of: str | None = None) -> tuple[str, dict | None]:
-    """(status before, latest event) as of a date; (not_assessed, None) with no event."""
-    steps = transitions(history, as_of)
-    return steps[-1] if steps else (DEFAULT, None)
+def date_of(skel: str) -> str:
+    return skel[:10]
 
 
-def transitions_between(history: list[dict], start: str, end: str) -> list[tuple[str, dict]]:
-    """Transitions dated from ``start`` to ``end`` inclusive, in order."""
-    return [(before, e) for before, e in transitions(history, end) if e["date"] >= start]
+def status_of(skel: str) -> str:
+    return skel[skel.rindex(" ") + 1:]
 
 
-def status_at(history: list[dict], as_of: str | None = None) -> str:
-    event = latest(history, as_of)
-    return event["to"] if event else DEFAULT
+def id_of(skel: str) -> str:
+    return skel.split(" ", 3)[2]
 
 
-def transitions(history: list[dict], as_of: str | None = None) -> list[tuple[str, dict]]:
-    """(status before, event) pairs in order, the 'before' taken from the order itself.
+def ordered(events: Iterable[dict]) -> list[dict]:
+    """Whole events, oldest first."""
+    return sorted(events, key=skeleton)
+
+
+def _up_to(history: list[str], as_of: str | None) -> list[str]:
+    return history if as_of is None else [s for s in history if s[:10] <= as_of]
+
+
+def latest(history: list[str], as_of: str | None = None) -> str | None:
+    """The latest event's skeleton as of a date (ISO), or None."""
+    return max(_up_to(history, as_of), default=None)
+
+
+def status_at(history: list[str], as_of: str | None = None) -> str:
+    last = latest(history, as_of)
+    return status_of(last) if last else DEFAULT
+
+
+def transitions(history: list[str], as_of: str | None = None) -> list[tuple[str, str]]:
+    """(status before, skeleton) pairs in order, the 'before' taken from the order itself.
 
     An event's stored ``from`` is what the user saw when recording it; after a
     back-dated insert the sequence may say otherwise, and the sequence wins.
     """
     before = DEFAULT
     pairs = []
-    for event in ordered(history, as_of):
-        pairs.append((before, event))
-        before = event["to"]
+    for skel in sorted(_up_to(history, as_of)):
+        pairs.append((before, skel))
+        before = status_of(skel)
     return pairs
 
+
+def last_transition(history: list[str], as_of: str | None = None) -> tuple[str, str | None]:
+    """(status before, latest skeleton) as of a date; (not_assessed, None) with no event."""
+    steps = sorted(_up_to(history, as_of))[-2:]
+    if not steps:
+        return DEFAULT, None
+    return (status_of(steps[0]) if len(steps) == 2 else DEFAULT), steps[-1]
+
+
+def transitions_between(history: list[str], start: str, end: str) -> list[tuple[str, str]]:
+    """Transitions dated from ``start`` to ``end`` inclusive, in order."""
+    return [(before, skel) for before, skel in transitions(history, end) if skel[:10] >= start]

@@ -62,7 +62,8 @@ def log_rows(recs: list[dict], all_entries: list, rec_id: str | None = None,
     return rows
 
 
-def _event_row(rec: dict, before: str, event: dict) -> dict:
+def _event_row(rec: dict, before: str, skel: str) -> dict:
+    event = history.parts(skel)
     return {"kind": "status", "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
             "title": rec["title"], "from": before, "to": event["to"], "note": None,
             "evidence": None, "event": event["id"]}

@@ -15,24 +15,25 @@ from alliance_cli.core.statuses import NAMES
 HEAD_FIELDS = ("id", "pillar", "title", "key", "due")
 BODY_FIELDS = ("text", "section", "actors", "initiatives", "sources", "quote")
 REC_FIELDS = HEAD_FIELDS + BODY_FIELDS
-# An event's skeleton (what ordering and scores need) and its body (what people wrote).
-SKELETON_FIELDS = ("id", "date", "recorded_at", "from", "to")
+# An event: what ordering and scores need (its skeleton, see core.history), and what people wrote.
 NOTE_FIELDS = ("note", "evidence")
-EVENT_FIELDS = SKELETON_FIELDS + NOTE_FIELDS
+EVENT_FIELDS = ("id", "date", "recorded_at", "from", "to", *NOTE_FIELDS)
 
 TITLE_MAX = 70
 ID_MAX = 40
 EARLIEST = dt.date(1950, 1, 1)
-_EARLIEST = EARLIEST.isoformat()
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _EVENT_ID = re.compile(r"[0-9a-f]{8,32}")
 _ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
-_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")  # fixed width: it orders events
 _STATUS = "|".join(NAMES)
-# One match per event for the thousands a tracker holds: every skeleton field at once.
-# (Days up to 28 only: any later one is checked against the calendar, the slow way.)
-_SKELETON = re.compile(rf"([0-9a-f]{{8,32}})\x00(\d{{4}}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8]))\x00"
-                       rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{{1,6}})?Z\x00(?:{_STATUS})\x00(?:{_STATUS})")
+# A skeleton ("DATE RECORDED_AT ID FROM TO", see core.history) in one match. The date part
+# knows the month lengths and years from 1950; 29 February alone is left to the calendar.
+_DAY = r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+_SKELETON = (rf"(?:19[5-9]\d|[2-9]\d{{3}})-{_DAY} \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{6}}Z "
+             rf"[0-9a-f]{{8,32}} (?:{_STATUS}) (?:{_STATUS})")
+_ONE_SKELETON = re.compile(_SKELETON)
+_SKELETONS = re.compile(rf"(?:{_SKELETON}\n)*")
 
 
 class FieldError(ValueError):
@@ -174,39 +175,63 @@ def check_recommendation(rec, where: str, pillar_ids, *, with_history: bool = Fa
     return rec
 
 
-def check_events(events, where: str, fields: tuple = EVENT_FIELDS, *, allow_future: bool = True) -> None:
-    """A list of events: each with exactly ``fields``, ids unique within the list.
+def check_events(events, where: str, *, allow_future: bool = True) -> None:
+    """A list of whole events, ids unique within the list.
 
     ``allow_future=False`` for events coming in (an import), as `update-status` refuses them.
     """
     if type(events) is not list:
         raise FieldError(where, f"must be a list, found {type(events).__name__}")
-    wanted = set(fields)
     seen = set()
     for i, event in enumerate(events):
-        if type(event) is not dict or event.keys() != wanted:
-            raise FieldError(f"{where}[{i}]", f"an event has exactly the fields {', '.join(fields)}")
-        check_skeleton(event, f"{where}[{i}]", allow_future=allow_future)
+        at = f"{where}[{i}]"
+        if type(event) is not dict or event.keys() != set(EVENT_FIELDS):
+            raise FieldError(at, f"an event has exactly the fields {', '.join(EVENT_FIELDS)}")
+        try:
+            joined = " ".join([event["date"], event["recorded_at"], event["id"], event["from"], event["to"]])
+        except TypeError:
+            joined = ""
+        if not _ONE_SKELETON.fullmatch(joined):
+            _explain(event, at)
+        if not allow_future and event["date"] > _today():
+            raise FieldError(f"{at}.date", f"{event['date']} is in the future")
         if event["id"] in seen:
-            raise FieldError(f"{where}[{i}].id", f"event id {event['id']} appears twice")
+            raise FieldError(f"{at}.id", f"event id {event['id']} appears twice")
         seen.add(event["id"])
-        if "note" in wanted:
-            check_note(event, f"{where}[{i}]")
+        check_note(event, at)
 
 
-def check_skeleton(event: dict, where: str, *, allow_future: bool = True) -> None:
-    try:  # the common case in one match; a miss is then explained field by field
-        joined = "\x00".join([event["id"], event["date"], event["recorded_at"], event["from"], event["to"]])
+def check_skeletons(history, where: str) -> None:
+    """A history as the head keeps it: skeleton strings, each event id once."""
+    if type(history) is not list:
+        raise FieldError(where, f"must be a list, found {type(history).__name__}")
+    try:  # the common case: all of them in one match, at C speed
+        if _SKELETONS.fullmatch("".join([s + "\n" for s in history])) and len(set(history)) == len(history):
+            return
     except TypeError:
-        joined = None
-    match = _SKELETON.fullmatch(joined) if joined is not None else None
-    if match is not None and match.group(2) >= _EARLIEST and (allow_future or match.group(2) <= _today()):
-        return
+        pass
+    seen = set()
+    for i, skel in enumerate(history):
+        at = f"{where}[{i}]"
+        if type(skel) is not str:
+            raise FieldError(at, f"must be a string (DATE RECORDED_AT ID FROM TO), found {type(skel).__name__}")
+        fields = skel.split(" ")
+        if len(fields) != 5:
+            raise FieldError(at, f"must be DATE RECORDED_AT ID FROM TO, not {skel!r}")
+        _explain(dict(zip(("date", "recorded_at", "id", "from", "to"), fields, strict=True)), at)
+        if fields[2] in seen:
+            raise FieldError(f"{at}", f"event id {fields[2]} appears twice")
+        seen.add(fields[2])
+
+
+def _explain(event: dict, where: str) -> None:
+    """Which field of an event that failed the one-match check is wrong (29 February may be right)."""
     if not (type(event["id"]) is str and _EVENT_ID.fullmatch(event["id"])):
         raise FieldError(f"{where}.id", f"not an event id (8 to 32 hex digits): {event['id']!r}")
-    check_iso_date(event["date"], f"{where}.date", allow_future=allow_future)
+    check_iso_date(event["date"], f"{where}.date", allow_future=True)
     if not (type(event["recorded_at"]) is str and _STAMP.fullmatch(event["recorded_at"])):
-        raise FieldError(f"{where}.recorded_at", f"not a UTC timestamp: {event['recorded_at']!r}")
+        raise FieldError(f"{where}.recorded_at", f"not a UTC timestamp (YYYY-MM-DDTHH:MM:SS.ffffffZ): "
+                                                 f"{event['recorded_at']!r}")
     for name in ("from", "to"):
         if event[name] not in NAMES:
             raise FieldError(f"{where}.{name}", f"unknown status {event[name]!r}")

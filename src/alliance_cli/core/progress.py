@@ -8,7 +8,7 @@ import datetime as dt
 from collections import Counter
 
 from alliance_cli.core import history
-from alliance_cli.core.statuses import NAMES, SCORE_RULE, is_downgrade, score
+from alliance_cli.core.statuses import DEFAULT, NAMES, SCORE_RULE, is_downgrade, score
 
 RECENT_DAYS = 30
 STALE_DAYS = 180
@@ -33,14 +33,15 @@ def rec_row(rec: dict, as_of: str) -> dict:
     return _row(rec, history.latest(rec["history"], as_of))
 
 
-def _row(rec: dict, last: dict | None) -> dict:
+def _row(rec: dict, last: str | None) -> dict:
+    """``last``: the skeleton of its latest event, or None."""
     return {
         "id": rec["id"],
         "pillar": rec["pillar"],
         "title": rec["title"],
-        "status": last["to"] if last else "not_assessed",
+        "status": history.status_of(last) if last else DEFAULT,
         "key": rec["key"],
-        "last_updated": last["date"] if last else None,
+        "last_updated": history.date_of(last) if last else None,
         "due": rec.get("due"),
     }
 
@@ -67,8 +68,9 @@ def matches(rec: dict, needle: str) -> bool:
 
 
 def recommendation_detail(rec: dict, pillars: list[dict], as_of: str) -> dict:
-    """The show view: every field, the pillar's name, the status and the ordered history."""
-    row = rec_row(rec, as_of)
+    """The show view of a whole recommendation: every field, the pillar's name, the status and
+    the ordered history."""
+    row = _row(rec, history.latest([history.skeleton(e) for e in rec["history"]], as_of))
     pillar_name = next((p["name"] for p in pillars if p["id"] == rec["pillar"]), rec["pillar"])
     return {**{k: v for k, v in rec.items() if k != "history"}, "due": rec.get("due"),
             "pillar_name": pillar_name, "status": row["status"], "last_updated": row["last_updated"],
@@ -168,12 +170,14 @@ def _delta(then: dict, now: dict) -> dict:
             "implemented_then": then["implemented"], "implemented_now": now["implemented"]}
 
 
-def _change(rec: dict, before: str, event: dict) -> dict:
+def _change(rec: dict, before: str, skel: str) -> dict:
+    """A change as the report lists it; ``note`` and ``evidence`` are filled in by ``build_report``."""
+    event = history.parts(skel)
     return {
         "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
         "title": rec["title"], "from": before, "to": event["to"],
         "downgrade": is_downgrade(before, event["to"]),
-        "note": event.get("note", ""), "evidence": event.get("evidence", []), "event": event["id"],
+        "note": "", "evidence": [], "event": event["id"],
     }
 
 
@@ -190,21 +194,23 @@ def needs_attention(recs: list[dict], as_of: dt.date, steps: list[tuple] | None 
     for rec, (before, last) in zip(recs, steps, strict=True):
         reasons = _attention_reasons(rec, before, last, as_of, stale_before)
         if reasons:
-            flagged.append({"id": rec["id"], "title": rec["title"], "status": last["to"] if last else "not_assessed",
-                            "last_updated": last["date"] if last else None, "reasons": reasons})
+            row = _row(rec, last)
+            flagged.append({"id": rec["id"], "title": rec["title"], "status": row["status"],
+                            "last_updated": row["last_updated"], "reasons": reasons})
     return flagged
 
 
-def _attention_reasons(rec: dict, before: str, last: dict | None, as_of: dt.date, stale_before: str) -> list[str]:
+def _attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date, stale_before: str) -> list[str]:
     # ISO dates compare as strings: no parsing for the thousands that need nothing.
     reasons = []
-    status = last["to"] if last else "not_assessed"
+    status = history.status_of(last) if last else DEFAULT
+    when = history.date_of(last) if last else None
     if status == "stalled":
         reasons.append("stalled")
     if last and is_downgrade(before, status):
-        reasons.append(f"downgraded from {before} on {last['date']}")
-    if last and status in OPEN_STATUSES and last["date"] < stale_before:
-        idle = (as_of - dt.date.fromisoformat(last["date"])).days
+        reasons.append(f"downgraded from {before} on {when}")
+    if last and status in OPEN_STATUSES and when < stale_before:
+        idle = (as_of - dt.date.fromisoformat(when)).days
         reasons.append(f"not updated for {idle} days")
     due = rec.get("due")
     if due and due < as_of.isoformat() and status != "implemented":

@@ -20,7 +20,7 @@ def monthly_progress(pillars: list[dict], recs: list[dict], as_of: dt.date) -> l
     Like the report, pillars without recommendations are left out.
     """
     day = as_of.isoformat()
-    dates = [e["date"] for rec in recs for e in rec["history"] if e["date"] <= day]
+    dates = [skel[:10] for rec in recs for skel in rec["history"] if skel[:10] <= day]
     if not dates:
         return []
     by_pillar = {p["id"]: [r for r in recs if r["pillar"] == p["id"]] for p in pillars}

@@ -3,7 +3,8 @@
 ``tracker.json`` (the name given by ``--db`` or ``ALLIANCE_DB``) is the *head*, a
 TinyDB file: the brief, the pillars, the journal and, per recommendation, what
 `list` and `report` show (id, pillar, title, key, due, its place in the brief)
-and the skeleton of each event (id, date, recorded_at, from, to).
+and the skeleton of each event (``core.history``: one string holding its date,
+recorded_at, id, from and to, so that each event is one line in a diff).
 
 ``tracker.json.bodies/NN.json`` are the *bodies*, TinyDB files too: the texts,
 sections, actors, initiatives and sources of recommendations, and the notes and
@@ -21,7 +22,8 @@ import hashlib
 import zlib
 from pathlib import Path
 
-from alliance_cli.core.model import BODY_FIELDS, HEAD_FIELDS, NOTE_FIELDS, SKELETON_FIELDS
+from alliance_cli.core.history import id_of, parts, skeleton
+from alliance_cli.core.model import BODY_FIELDS, HEAD_FIELDS, NOTE_FIELDS
 
 SHARDS = 64
 BODIES_SUFFIX = ".bodies"
@@ -61,14 +63,18 @@ def split(rec: dict, seq: int) -> tuple[dict, dict, dict[str, dict]]:
     head = {k: rec[k] for k in HEAD_FIELDS if rec.get(k) is not None}
     head["seq"] = seq
     head["body"] = body_key(rec["id"], body)
-    head["history"] = [{k: e[k] for k in SKELETON_FIELDS} for e in rec["history"]]
+    head["history"] = sorted(skeleton(e) for e in rec["history"])
     notes = {e["id"]: {k: e[k] for k in NOTE_FIELDS} for e in rec["history"]}
     return head, body, notes
+
+
+def event_ids(head: dict) -> list[str]:
+    return [id_of(skel) for skel in head["history"]]
 
 
 def join(head: dict, body: dict, notes: dict[str, dict]) -> dict:
     """The whole recommendation again, as `show` and `export` give it."""
     rec = {k: head[k] for k in HEAD_FIELDS if k in head}
     rec.update(body)
-    rec["history"] = [{**e, **notes[e["id"]]} for e in head["history"]]
+    rec["history"] = [{**(fields := parts(skel)), **notes[fields["id"]]} for skel in head["history"]]
     return rec

@@ -9,15 +9,14 @@ what the store accepts is what the commands accept.
 from pathlib import Path
 
 from alliance_cli.core.model import (
-    SKELETON_FIELDS,
     FieldError,
     check_body_fields,
-    check_events,
     check_fields,
     check_head_fields,
     check_id,
     check_list,
     check_note,
+    check_skeletons,
     check_text,
 )
 from alliance_cli.errors import StoreError
@@ -65,7 +64,7 @@ def check_head(tables: dict, path: Path) -> None:
                 raise FieldError(f"{where}.seq", "must be a whole number")
             if type(rec["body"]) is not str or not rec["body"].startswith(key + "@"):
                 raise FieldError(f"{where}.body", f"must name a body of {key} ({key}@…)")
-            check_events(rec["history"], f"{where}.history", SKELETON_FIELDS)
+            check_skeletons(rec["history"], f"{where}.history")
         check_journal(tables[JOURNAL], JOURNAL)
     except FieldError as exc:
         raise _refuse(path, exc) from None

@@ -122,7 +122,7 @@ class State:
         """The whole recommendation: its head joined with its body and its events' notes."""
         bodies = self._body_file(layout.shard_of(rec["id"]))
         return layout.join(rec, self._entry(bodies, RECS, rec["body"], rec),
-                           {e["id"]: self._entry(bodies, EVENTS, e["id"], rec) for e in rec["history"]})
+                           {event: self._entry(bodies, EVENTS, event, rec) for event in layout.event_ids(rec)})
 
     def iter_full(self, recs: Iterable[dict] | None = None) -> Iterator[tuple[dict, dict]]:
         """(head, whole recommendation) pairs, one body file at a time (not in the brief's
@@ -235,7 +235,7 @@ class State:
     def add_events(self, rec_id: str, events: list[dict]) -> int:
         """Merge events by id: never duplicated, never dropped."""
         rec = self.get(rec_id)
-        known = {e["id"] for e in rec["history"]}
+        known = set(layout.event_ids(rec))
         new = [e for e in events if e["id"] not in known]
         if new:
             self._add_events(rec, new)
@@ -272,7 +272,7 @@ class State:
         rec = self._journaled(change["rec"])
         removed = next((e for e in self.full(rec)["history"] if e["id"] == change["event"]), None)
         if removed is not None:
-            self.recs.update({"history": [e for e in rec["history"] if e["id"] != change["event"]]},
+            self.recs.update({"history": [s for s in rec["history"] if history.id_of(s) != change["event"]]},
                              doc_ids=[rec.doc_id])
             self._drop(layout.shard_of(rec["id"]), EVENTS, change["event"])
         return {"op": "remove_event", "rec": change["rec"], "event": removed}
@@ -283,8 +283,8 @@ class State:
         shard = layout.shard_of(rec["id"])
         self.recs.remove(doc_ids=[rec.doc_id])
         self._drop(shard, RECS, rec["body"])
-        for event in rec["history"]:
-            self._drop(shard, EVENTS, event["id"])
+        for event in layout.event_ids(rec):
+            self._drop(shard, EVENTS, event)
         return {"op": "remove_rec", "rec": change["rec"], "content": content}
 
     def _revert_set_fields(self, change: dict) -> dict:
@@ -312,7 +312,7 @@ class State:
     def _add_events(self, rec: Document, events: list[dict]) -> None:
         head, _, notes = layout.split({**rec, "history": events}, rec["seq"])
         self._body_file(layout.shard_of(rec["id"]))
-        self.recs.update({"history": history.ordered([*rec["history"], *head["history"]])}, doc_ids=[rec.doc_id])
+        self.recs.update({"history": sorted([*rec["history"], *head["history"]])}, doc_ids=[rec.doc_id])
         for event_id, note in notes.items():
             self._put(layout.shard_of(rec["id"]), EVENTS, event_id, note)
 
@@ -375,7 +375,7 @@ class State:
         for rec in self.head.tables.get(RECS, {}).values():
             if layout.shard_of(rec["id"]) == shard:
                 used[RECS].add(rec["body"])
-                used[EVENTS].update(e["id"] for e in rec["history"])
+                used[EVENTS].update(layout.event_ids(rec))
         storage = self._bodies[shard]
         for name, keys in used.items():
             lacking = keys - set(storage.tables.get(name, {}))
