@@ -42,7 +42,7 @@ def valid_bytes(tmp_path: Path) -> bytes:
     """The head of a valid tracker (a broken head fails before any body is read)."""
     sample = tmp_path / "sample" / "tracker.json"
     sample.parent.mkdir()
-    make_tracker(sample, 12, 1)
+    make_tracker(sample, 12, 2)
     data = sample.read_bytes()
     shutil.rmtree(sample.parent)
     return data
@@ -111,6 +111,7 @@ BROKEN = {
     "event-id-not-hex": edited(lambda d: _event(d, lambda f: [f[0], f[1], "deadbeefzz", *f[3:]])),
     "event-id-with-newline": edited(lambda d: _event(d, lambda f: [f[0], f[1], "deadbeef\n", *f[3:]])),
     "event-twice": edited(lambda d: _rec(d)["history"].append(_rec(d)["history"][0])),
+    "events-out-of-order": edited(lambda d: _rec(d)["history"].reverse()),
     "title-a-list": edited(lambda d: _rec(d).update(title=["x"])),
     "key-a-string": edited(lambda d: _rec(d).update(key="yes")),
     "unknown-pillar": edited(lambda d: _rec(d).update(pillar="MOON")),

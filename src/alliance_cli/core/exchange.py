@@ -17,7 +17,7 @@ from alliance_cli.core.model import REC_FIELDS
 def export_rec(rec: dict) -> dict:
     """A whole recommendation as an export holds it: its fields, its status and its history."""
     out = {k: rec[k] for k in REC_FIELDS if rec.get(k) is not None}
-    out["status"] = history.status_at([history.skeleton(e) for e in rec["history"]])
+    out["status"] = history.status_at(history.skeletons(rec["history"]))
     out["history"] = history.ordered(rec["history"])
     return out
 

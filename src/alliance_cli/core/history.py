@@ -16,18 +16,27 @@ An event comes in two forms:
   over time need only the skeleton. Date and recorded_at have fixed widths, so
   the order of skeletons as strings *is* the order of events.
 
-The functions below that take a ``history`` take skeletons.
+A ``history`` below is a list of skeletons in order, as the head keeps it (its
+shape check refuses one out of order); so the latest event is the last one, and
+an as-of date is found by bisection, not by a scan.
 """
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 from alliance_cli.core.statuses import DEFAULT
 
 SKELETON_FIELDS = ("date", "recorded_at", "id", "from", "to")
+_AFTER_ANY_DAY = " \x7f"  # sorts after every skeleton of that date
 
 
 def skeleton(event: dict) -> str:
     return f"{event['date']} {event['recorded_at']} {event['id']} {event['from']} {event['to']}"
+
+
+def skeletons(events: Iterable[dict]) -> list[str]:
+    """Whole events as a history (in order)."""
+    return sorted(map(skeleton, events))
 
 
 def parts(skel: str) -> dict:
@@ -52,18 +61,28 @@ def ordered(events: Iterable[dict]) -> list[dict]:
     return sorted(events, key=skeleton)
 
 
-def _up_to(history: list[str], as_of: str | None) -> list[str]:
-    return history if as_of is None else [s for s in history if s[:10] <= as_of]
+def _end(history: list[str], as_of: str | None) -> int:
+    """How many events are dated up to ``as_of`` (all of them without one)."""
+    return len(history) if as_of is None else bisect_right(history, as_of + _AFTER_ANY_DAY)
 
 
 def latest(history: list[str], as_of: str | None = None) -> str | None:
     """The latest event's skeleton as of a date (ISO), or None."""
-    return max(_up_to(history, as_of), default=None)
+    end = _end(history, as_of)
+    return history[end - 1] if end else None
 
 
 def status_at(history: list[str], as_of: str | None = None) -> str:
     last = latest(history, as_of)
     return status_of(last) if last else DEFAULT
+
+
+def last_transition(history: list[str], as_of: str | None = None) -> tuple[str, str | None]:
+    """(status before, latest skeleton) as of a date; (not_assessed, None) with no event."""
+    end = _end(history, as_of)
+    if not end:
+        return DEFAULT, None
+    return (status_of(history[end - 2]) if end > 1 else DEFAULT), history[end - 1]
 
 
 def transitions(history: list[str], as_of: str | None = None) -> list[tuple[str, str]]:
@@ -72,22 +91,15 @@ def transitions(history: list[str], as_of: str | None = None) -> list[tuple[str,
     An event's stored ``from`` is what the user saw when recording it; after a
     back-dated insert the sequence may say otherwise, and the sequence wins.
     """
-    before = DEFAULT
+    return transitions_between(history, "", as_of)
+
+
+def transitions_between(history: list[str], start: str, end: str | None) -> list[tuple[str, str]]:
+    """Transitions dated from ``start`` to ``end`` inclusive, in order."""
+    first, stop = bisect_left(history, start), _end(history, end)
+    before = status_of(history[first - 1]) if first else DEFAULT
     pairs = []
-    for skel in sorted(_up_to(history, as_of)):
+    for skel in history[first:stop]:
         pairs.append((before, skel))
         before = status_of(skel)
     return pairs
-
-
-def last_transition(history: list[str], as_of: str | None = None) -> tuple[str, str | None]:
-    """(status before, latest skeleton) as of a date; (not_assessed, None) with no event."""
-    steps = sorted(_up_to(history, as_of))[-2:]
-    if not steps:
-        return DEFAULT, None
-    return (status_of(steps[0]) if len(steps) == 2 else DEFAULT), steps[-1]
-
-
-def transitions_between(history: list[str], start: str, end: str) -> list[tuple[str, str]]:
-    """Transitions dated from ``start`` to ``end`` inclusive, in order."""
-    return [(before, skel) for before, skel in transitions(history, end) if skel[:10] >= start]

@@ -202,11 +202,11 @@ def check_events(events, where: str, *, allow_future: bool = True) -> None:
 
 
 def check_skeletons(history, where: str) -> None:
-    """A history as the head keeps it: skeleton strings, each event id once."""
+    """A history as the head keeps it: skeleton strings in order, each event id once."""
     if type(history) is not list:
         raise FieldError(where, f"must be a list, found {type(history).__name__}")
     try:  # the common case: all of them in one match, at C speed
-        if _SKELETONS.fullmatch("".join([s + "\n" for s in history])) and len(set(history)) == len(history):
+        if _SKELETONS.fullmatch("".join([s + "\n" for s in history])) and sorted(set(history)) == history:
             return
     except TypeError:
         pass
@@ -222,6 +222,8 @@ def check_skeletons(history, where: str) -> None:
         if fields[2] in seen:
             raise FieldError(f"{at}", f"event id {fields[2]} appears twice")
         seen.add(fields[2])
+    if sorted(history) != history:
+        raise FieldError(where, "events must be in order (by date, then recorded_at, then id)")
 
 
 def _explain(event: dict, where: str) -> None:

@@ -70,7 +70,7 @@ def matches(rec: dict, needle: str) -> bool:
 def recommendation_detail(rec: dict, pillars: list[dict], as_of: str) -> dict:
     """The show view of a whole recommendation: every field, the pillar's name, the status and
     the ordered history."""
-    row = _row(rec, history.latest([history.skeleton(e) for e in rec["history"]], as_of))
+    row = _row(rec, history.latest(history.skeletons(rec["history"]), as_of))
     pillar_name = next((p["name"] for p in pillars if p["id"] == rec["pillar"]), rec["pillar"])
     return {**{k: v for k, v in rec.items() if k != "history"}, "due": rec.get("due"),
             "pillar_name": pillar_name, "status": row["status"], "last_updated": row["last_updated"],
