@@ -70,7 +70,7 @@ def make_event(earlier: list[dict], to: str, date: str, note: str) -> dict:
         "id": tracker.new_event_id(),
         "date": date,
         "recorded_at": dates.timestamp(dates.utc_now()),
-        "from": history.status_at(earlier, date),
+        "from": history.status_at(history.skeletons(earlier), date),
         "to": to,
         "note": note,
         "evidence": [],
