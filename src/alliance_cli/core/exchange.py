@@ -44,7 +44,11 @@ def export_parts(brief: dict, pillars: list[dict], exported_at: str,
                         for position, rec in recs)
     if not serialised:
         return [before, b"[]", after]
-    return [before, b"[\n    ", b",\n    ".join(body for _, body in serialised), b"\n  ]", after]
+    parts = [before, b"[\n    "]
+    for _, body in serialised:  # as parts, never joined: a large export is held once, not twice
+        parts += [body, b",\n    "]
+    parts[-1] = b"\n  ]"
+    return [*parts, after]
 
 
 def validate_export(data, source: str) -> None:

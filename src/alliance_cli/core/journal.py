@@ -69,11 +69,11 @@ def _event_row(rec: dict, before: str, skel: str) -> dict:
             "evidence": None, "event": event["id"]}
 
 
-def attach_notes(rows: list[dict], notes: dict[str, dict]) -> None:
-    """Fill the status rows' note and evidence from ``{event id: {note, evidence}}``."""
-    for row in rows:
-        if row["kind"] == "status":
-            row.update(notes[row["event"]])
+def attach_notes(rows: list[dict], notes) -> None:
+    """Fill the status rows' note and evidence from (event id, {note, evidence}) pairs."""
+    by_event = {row["event"]: row for row in rows if row["kind"] == "status"}
+    for event_id, note in notes:
+        by_event[event_id].update(note)
 
 
 def noted(rows: list[dict]) -> list[tuple[str, str]]:

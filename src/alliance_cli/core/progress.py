@@ -81,7 +81,7 @@ def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.d
                  since: dt.date | None = None, compare: dt.date | None = None, notes=None) -> dict:
     """The report as of a date, from the recommendations' history skeletons.
 
-    ``notes``: ``(recommendation id, event id) pairs -> {event id: {note, evidence}}``,
+    ``notes``: ``(recommendation id, event id) pairs -> (event id, {note, evidence}) pairs``,
     asked once for the few changes the report lists (their events carry none).
     """
     day = as_of.isoformat()
@@ -100,7 +100,7 @@ def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.d
     }
     between = changes_between(recs, since, as_of) if since is not None else []
     if notes is not None:
-        found = notes([(c["id"], c["event"]) for c in report["recent"] + between])
+        found = dict(notes([(c["id"], c["event"]) for c in report["recent"] + between]))
         for change in report["recent"] + between:
             change.update(found[change["event"]])
     if since is not None:

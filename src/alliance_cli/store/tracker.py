@@ -136,19 +136,17 @@ class State:
             if not self.writable:
                 self._bodies.pop(shard, None)  # let it go
 
-    def notes(self, wanted: Iterable[tuple[str, str]]) -> dict[str, dict]:
-        """``{event id: {note, evidence}}`` for (recommendation id, event id) pairs, a body file at a time."""
+    def notes(self, wanted: Iterable[tuple[str, str]]) -> Iterator[tuple[str, dict]]:
+        """(event id, {note, evidence}) for (recommendation id, event id) pairs, a body file at a time."""
         by_shard: dict[str, list[str]] = {}
         for rec_id, event_id in wanted:
             by_shard.setdefault(layout.shard_of(rec_id), []).append(event_id)
-        found = {}
         for shard in sorted(by_shard):
             bodies = self._body_file(shard)
             for event_id in by_shard[shard]:
-                found[event_id] = self._entry(bodies, EVENTS, event_id, None)
+                yield event_id, self._entry(bodies, EVENTS, event_id, None)
             if not self.writable:
                 self._bodies.pop(shard, None)
-        return found
 
     def _body_file(self, shard: str) -> MemoryStorage:
         if shard not in self._bodies:
