@@ -26,3 +26,24 @@ def test_log_lists_changes_newest_first(run):
 def test_log_refusals(run, seeded):
     assert "unknown recommendation" in run("log", "NOPE-1", code=2).stderr
     assert "cannot read --since date" in run("log", "--since", "whenever", code=2).stderr
+
+
+def test_the_streamed_json_array_has_the_bytes_of_the_whole_one():
+    import io
+
+    from alliance_cli.render.text import write_json, write_json_array
+
+    for items in ([], [{"a": 1}], [{"b": [1, 2], "a": "x\ny 한"}, {"c": {}}, {}]):
+        whole, streamed = io.StringIO(), io.StringIO()
+        write_json(items, whole)
+        write_json_array(iter(items), streamed)
+        assert streamed.getvalue() == whole.getvalue()
+
+
+def test_log_since_keeps_the_status_before_from_earlier_events(run):
+    run("update-status", "SEC-1", "in-progress", "--date", "2024-01-01")
+    run("update-status", "SEC-1", "implemented", "--date", "2024-03-01")
+    import json
+
+    rows = json.loads(run("log", "--since", "2024-02-01", "--json").stdout)
+    assert [(r["from"], r["to"]) for r in rows] == [("in_progress", "implemented")]

@@ -166,15 +166,16 @@ def log(
     wanted = state.get(rec_id)["id"] if rec_id else None
     start = dates.parse_date(since, what="--since date").isoformat() if since else None
     recs = [state.get(wanted)] if wanted else state.recommendations()
-    rows = journal.log_rows(recs, state.journal_entries(), wanted, start)
-    journal.attach_notes(rows, state.notes(journal.noted(rows)))
+    entries = journal.log_entries(recs, state.journal_entries(), wanted, start)
+    notes = {event: (body["note"], body["evidence"]) for event, body in state.notes(journal.noted(entries))}
+    rows = journal.log_rows(entries, notes)  # made as they are written
     meta = export_meta(state, dates.today(), {"id": wanted, "since": start})
     out.emit({
-        "json": lambda f: text.write_json(rows, f),
-        "table": lambda f: terminal.log_table(rows),
+        "json": lambda f: text.write_json_array(rows, f),
+        "table": lambda f: terminal.log_table(list(rows)),
         "tsv": lambda f: terminal.log_tsv(rows, f),
-        "csv": lambda f: f.write(lazy("exports").log_csv(rows, meta)),
-        "markdown": lambda f: f.write(lazy("exports").log_markdown(rows, meta)),
+        "csv": lambda f: f.write(lazy("exports").log_csv(list(rows), meta)),
+        "markdown": lambda f: f.write(lazy("exports").log_markdown(list(rows), meta)),
     })
 
 

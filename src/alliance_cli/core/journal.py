@@ -7,6 +7,9 @@ content of whatever it removed: nothing disappears silently, and repeated
 undos walk back one command at a time.
 """
 
+from collections.abc import Iterator
+from operator import itemgetter
+
 from alliance_cli.core import history
 
 
@@ -42,43 +45,42 @@ def describe(change: dict) -> str:
     return f"{op} {rec}"
 
 
-def log_rows(recs: list[dict], all_entries: list, rec_id: str | None = None,
-             since: str | None = None) -> list[dict]:
-    """Status changes and undos, newest first; the `log` command's rows.
-
-    Status rows come without their note and evidence (``attach_notes`` adds them):
-    those live in the bodies, and only the rows shown need them.
-    """
+def log_entries(recs: list[dict], all_entries: list, rec_id: str | None = None,
+                since: str | None = None) -> list[tuple]:
+    """What `log` shows, newest first, as light entries: (key, recommendation, status before,
+    skeleton) for a status change, (key, None, None, row) for an undo. ``log_rows`` makes the
+    rows one at a time, so a log of every event is never in memory as rows all at once."""
     titles = {r["id"]: r["title"] for r in recs}
     wanted = [r for r in recs if rec_id is None or r["id"] == rec_id]
     # "from" as the ordered history says: after a back-dated event, the stored
     # "from" of a later one is out of date, and the log must agree with the report.
-    rows = [_event_row(r, before, e) for r in wanted for before, e in history.transitions(r["history"])]
+    entries = [(skel, rec, before, skel) for rec in wanted
+               for before, skel in history.transitions_between(rec["history"], since or "", None)]
     for done in all_entries:
         if "undoes" in done:
-            rows.extend(_undo_row(done, change, titles) for change in done["changes"] if "rec" in change)
-    rows = [r for r in rows if (rec_id is None or r["id"] == rec_id) and (since is None or r["date"] >= since)]
-    rows.sort(key=lambda r: (r["date"], r["recorded_at"]), reverse=True)
-    return rows
+            undone = [_undo_row(done, change, titles) for change in done["changes"] if "rec" in change]
+            entries += [(f"{row['date']} {row['recorded_at']}", None, None, row) for row in undone
+                        if (rec_id is None or row["id"] == rec_id) and (since is None or row["date"] >= since)]
+    entries.sort(key=itemgetter(0), reverse=True)  # a skeleton begins with its date and recorded_at
+    return entries
 
 
-def _event_row(rec: dict, before: str, skel: str) -> dict:
-    event = history.parts(skel)
-    return {"kind": "status", "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
-            "title": rec["title"], "from": before, "to": event["to"], "note": None,
-            "evidence": None, "event": event["id"]}
+def noted(entries: list[tuple]) -> list[tuple[str, str]]:
+    """The (recommendation, event) pairs whose notes the log's status rows need."""
+    return [(rec["id"], history.id_of(skel)) for _, rec, _, skel in entries if rec is not None]
 
 
-def attach_notes(rows: list[dict], notes) -> None:
-    """Fill the status rows' note and evidence from (event id, {note, evidence}) pairs."""
-    by_event = {row["event"]: row for row in rows if row["kind"] == "status"}
-    for event_id, note in notes:
-        by_event[event_id].update(note)
-
-
-def noted(rows: list[dict]) -> list[tuple[str, str]]:
-    """The (recommendation, event) pairs whose notes ``rows`` need."""
-    return [(row["id"], row["event"]) for row in rows if row["kind"] == "status"]
+def log_rows(entries: list[tuple], notes: dict[str, tuple[str, list]]) -> Iterator[dict]:
+    """The `log` command's rows, from ``log_entries`` and ``{event id: (note, evidence)}``."""
+    for _, rec, before, item in entries:
+        if rec is None:
+            yield item
+            continue
+        event = history.parts(item)
+        note, evidence = notes[event["id"]]
+        yield {"kind": "status", "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
+               "title": rec["title"], "from": before, "to": event["to"], "note": note,
+               "evidence": evidence, "event": event["id"]}
 
 
 def _undo_row(done: dict, change: dict, titles: dict) -> dict:

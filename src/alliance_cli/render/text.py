@@ -40,6 +40,17 @@ def write_json(data, out: IO | None = None) -> None:
     out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n")
 
 
+def write_json_array(items: Iterable, out: IO | None = None) -> None:
+    """The bytes of ``write_json(list(items))``, one item at a time: a long list is never held whole."""
+    out = out or sys.stdout
+    first = True
+    for item in items:
+        out.write("[\n  " if first else ",\n  ")
+        out.write(orjson.dumps(item, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode().replace("\n", "\n  "))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+
+
 def write_tsv(header: Iterable[str], rows: Iterable[Iterable], out: IO | None = None) -> None:
     """One record a line, tab-separated, nothing truncated: for cut, awk and sort."""
     out = out or sys.stdout
