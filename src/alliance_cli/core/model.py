@@ -27,13 +27,17 @@ _EVENT_ID = re.compile(r"[0-9a-f]{8,32}")
 _ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")  # fixed width: it orders events
 _STATUS = "|".join(NAMES)
-# A skeleton ("DATE RECORDED_AT ID FROM TO", see core.history) in one match. The date part
-# knows the month lengths and years from 1950; 29 February alone is left to the calendar.
+# A skeleton ("DATE RECORDED_AT ID FROM TO", see core.history) in one match. The date part is
+# the calendar from 1950 on: month lengths, and 29 February of leap years only.
 _DAY = r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
-_SKELETON = (rf"(?:19[5-9]\d|[2-9]\d{{3}})-{_DAY} \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{6}}Z "
+_LEAP = r"(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+_DATE = rf"(?:(?:19[5-9]\d|[2-9]\d{{3}})-{_DAY}|(?=19[5-9]|[2-9]){_LEAP}-02-29)"
+_SKELETON = (rf"{_DATE} \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{6}}Z "
              rf"[0-9a-f]{{8,32}} (?:{_STATUS}) (?:{_STATUS})")
 _ONE_SKELETON = re.compile(_SKELETON)
-_SKELETONS = re.compile(rf"(?:{_SKELETON}\n)*")
+# Many at once, joined by newlines: how a store checks a whole history, or every id, in one call.
+SKELETON_LINES = re.compile(rf"(?:{_SKELETON}(?:\n{_SKELETON})*)?")
+ID_LINES = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\n)*")
 
 
 class FieldError(ValueError):
@@ -206,7 +210,7 @@ def check_skeletons(history, where: str) -> None:
     if type(history) is not list:
         raise FieldError(where, f"must be a list, found {type(history).__name__}")
     try:  # the common case: all of them in one match, at C speed
-        if _SKELETONS.fullmatch("".join([s + "\n" for s in history])) and sorted(set(history)) == history:
+        if SKELETON_LINES.fullmatch("\n".join(history)) and sorted(set(history)) == history:
             return
     except TypeError:
         pass

@@ -9,11 +9,16 @@ what the store accepts is what the commands accept.
 from pathlib import Path
 
 from alliance_cli.core.model import (
+    ID_LINES,
+    ID_MAX,
+    SKELETON_LINES,
+    TITLE_MAX,
     FieldError,
     check_body_fields,
     check_fields,
     check_head_fields,
     check_id,
+    check_iso_date,
     check_list,
     check_note,
     check_skeletons,
@@ -54,7 +59,44 @@ def check_head(tables: dict, path: Path) -> None:
     try:
         check_fields(tables, "(top level)", (META, RECS, JOURNAL))
         pillar_ids = check_meta(tables[META], META)
-        for key, rec in tables[RECS].items():
+        if not _all_look_right(tables[RECS], pillar_ids):
+            _explain(tables[RECS], pillar_ids)
+        check_journal(tables[JOURNAL], JOURNAL)
+    except FieldError as exc:
+        raise _refuse(path, exc) from None
+
+
+_HEAD_KEYS = frozenset(("id", "pillar", "title", "key", "seq", "body", "history"))
+_HEAD_KEYS_DUE = _HEAD_KEYS | {"due"}
+
+
+def _all_look_right(recs: dict, pillar_ids: set[str]) -> bool:
+    """Yes or no for every recommendation at once, the common case (every command pays for
+    it): one loop of plain tests, one match over all ids and one per history. The rules
+    are ``_explain``'s, which says which field is wrong when this says no."""
+    if not ID_LINES.fullmatch("".join([key + "\n" for key in recs])) or max(map(len, recs), default=0) > ID_MAX:
+        return False
+    try:
+        for key, rec in recs.items():
+            if type(rec) is not dict or (rec.keys() != _HEAD_KEYS and rec.keys() != _HEAD_KEYS_DUE):
+                return False
+            title, body, history = rec["title"], rec["body"], rec["history"]
+            if (rec["id"] != key or rec["pillar"] not in pillar_ids or type(rec["key"]) is not bool
+                    or type(rec["seq"]) is not int or type(title) is not str or not 0 < len(title) <= TITLE_MAX
+                    or not title.strip() or type(body) is not str or not body.startswith(key + "@")
+                    or type(history) is not list or not SKELETON_LINES.fullmatch("\n".join(history))
+                    or sorted(set(history)) != history):  # in order, and each event once
+                return False
+            if "due" in rec:
+                check_iso_date(rec["due"], "due", allow_future=True)
+    except (TypeError, FieldError):  # an unhashable pillar, a skeleton that is not a string, a bad due date
+        return False
+    return True
+
+
+def _explain(recs: dict, pillar_ids: set[str]) -> None:
+    """Raise for the first field that breaks a rule."""
+    for key, rec in recs.items():
             where = f"{RECS}.{key}"
             check_fields(rec, where, ("id", "pillar", "title", "key", "seq", "body", "history"), ("due",))
             check_head_fields(rec, where, pillar_ids)
@@ -65,9 +107,6 @@ def check_head(tables: dict, path: Path) -> None:
             if type(rec["body"]) is not str or not rec["body"].startswith(key + "@"):
                 raise FieldError(f"{where}.body", f"must name a body of {key} ({key}@…)")
             check_skeletons(rec["history"], f"{where}.history")
-        check_journal(tables[JOURNAL], JOURNAL)
-    except FieldError as exc:
-        raise _refuse(path, exc) from None
 
 
 def check_meta(table: dict, where: str) -> set[str]:
