@@ -187,7 +187,8 @@ def test_invalid_utf8_argument_is_refused(seeded, bad):
 @pytest.mark.parametrize("url", [
     "javascript:alert(1)", "JavaScript://example.org/%0Aalert(1)", "data:text/html,<script>x</script>",
     "file:///etc/passwd", "ftp://example.org/file", "example.org", "bare-word", "https://exa mple.org/",
-    "https://example.org/a b", "https://example.org/\x1b[2J", "https://", "http:///path",
+    "https://example.org/a b", "https://example.org/\x1b[2J", "https://", "http:///path", "http://[x",
+    "https://example.org/\u200b", "https://example.org/\u3000x",
 ])
 def test_bad_evidence_url_is_refused(run, seeded, url):
     before = digest(seeded)

@@ -77,15 +77,24 @@ def check_title(value, where: str) -> str:
     return value
 
 
+# The usual URL, at C speed: a plain host (and port), then anything without a space.
+_PLAIN_URL = re.compile(r"(?i)https?://[a-z0-9.-]+(?::\d{1,5})?(?:[/?#]\S*)?")
+
+
 def check_url(value, where: str) -> str:
     """An http(s) URL with a host, and no space or control character anywhere in it."""
+    check_text(value, where)
+    if value.isprintable() and _PLAIN_URL.fullmatch(value):
+        return value
     from urllib.parse import urlsplit
 
-    check_text(value, where)
     if not value.isprintable() or any(ch.isspace() for ch in value):
         raise FieldError(where, f"URL {value!r} contains spaces or control characters")
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed [IPv6] host, say
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise FieldError(where, f"must be an http(s) URL, not {value!r}")
     return value
 
