@@ -297,3 +297,81 @@ def minimal_report(**over) -> dict:
     return {"brief": META["brief"], "as_of": "2024-06-30", "rule": "rule", "overall": summary,
             "pillars": [{"id": "P", "name": "Pillar", **summary}], "key": [], "recent": [], "attention": [],
             **over}
+
+
+def test_every_recommendation_has_its_latest_note(run, db):
+    run("update-status", "SEC-1", "in-progress", "--date", "2024-01-05", "--note", "Talks opened",
+        "--evidence", "https://example.com/one")
+    run("update-status", "SEC-1", "partial", "--date", "2024-03-01")  # without a word
+    run("update-status", "SEC-2", "partial", "--date", "2024-02-01", "--note", "First")
+    run("update-status", "SEC-2", "implemented", "--date", "2024-08-01", "--note", "After the as-of date")
+    state = Tracker(db).read()
+    rows = {r["id"]: r for r in progress.every_recommendation(state.recommendations(), AS_OF, state.notes)}
+    assert len(rows) == len(state.recommendations())
+    expected = {"status": "partial", "last_updated": "2024-03-01", "note": "Talks opened",
+                "evidence": ["https://example.com/one"], "note_date": "2024-01-05"}
+    assert {k: rows["SEC-1"][k] for k in expected} == expected
+    assert (rows["SEC-2"]["status"], rows["SEC-2"]["note"], rows["SEC-2"]["note_date"]) == ("partial", "First",
+                                                                                           "2024-02-01")
+    assert (rows["SEC-3"]["note"], rows["SEC-3"]["evidence"], rows["SEC-3"]["last_updated"]) == ("", [], None)
+    page = html_report.report_html({**minimal_report(), "recommendations": list(rows.values())}, META, [])
+    assert '<span class="note-date">2024-01-05:</span> Talks opened' in page  # older than the last change
+
+
+def test_report_command_lists_every_recommendation_only_in_html(run, seeded, monkeypatch):
+    page = run("report", "--format", "html").stdout
+    rows = re.findall(r'<tr class="rec" data-rec="([^"]+)"', page)
+    assert rows == [r["id"] for r in Tracker(seeded).read().recommendations()] and len(rows) == 19
+
+    def refused(*args, **kwargs):
+        raise AssertionError("only the html report reads every recommendation's notes")
+
+    monkeypatch.setattr(progress, "every_recommendation", refused)
+    for fmt in ("json", "tsv", "csv", "markdown", "table"):
+        run("report", "--format", fmt)
+
+
+def test_summary_sentences_are_built_from_the_data():
+    up = change(id="P-1", evidence=["https://ok.example/a"])
+    down = change(id="P-2", **{"from": "implemented", "to": "stalled", "downgrade": True})
+    same = change(id="P-1", **{"from": "not_assessed", "to": "no_action"}, note="in_progress is a word here")
+    report = minimal_report(
+        changes_since={"since": "2024-05-01", "upgrades": [up], "downgrades": [down], "other": [same],
+                       "new_evidence": [up]},
+        attention=[{"id": "P-2", "title": "T", "status": "stalled", "last_updated": "2024-06-01",
+                    "reasons": ["stalled", "downgraded from in_progress on 2024-06-01"]}],
+        key=[{"id": "P-1", "pillar": "P", "title": "T", "status": "implemented", "last_updated": None}])
+    page = html_report.report_html(report, META, [])
+    summary = re.search(r'<section id="summary">(.*?)</section>', page).group(1)
+    text = re.sub(r"<[^>]+>", "", summary)
+    assert "Of 2 recommendations: 1 implemented and 1 no action." in text
+    assert "1 of the 1 key recommendation is implemented." in text
+    assert ("From 2024-05-01 to 2024-06-30, 3 status changes on 2 recommendations: 1 upgrade (P-1), "
+            "1 downgrade (P-2) and 1 change of the same score; 1 with new evidence.") in text
+    assert "1 recommendation needs attention: P-2 (stalled; downgraded from in progress on 2024-06-01)." in text
+    assert page.index('id="summary"') < page.index('id="status"')
+    # Each change once; the tool's words get labels, the user's note keeps its own.
+    assert page.count('href="https://ok.example/a"') == 1
+    assert "in_progress is a word here" in page and "New evidence" not in page
+    assert "<h2>Other changes (same score) since 2024-05-01</h2>" in page
+    assert page.count("<h1>") == 1 and page.count(META["brief"]["title"].replace("&", "&amp;").replace("<", "&lt;")
+                                                  .replace(">", "&gt;")) == 2  # the heading and <title>
+
+
+def test_quiet_period_and_nothing_to_flag_are_said_plainly():
+    text = re.sub(r"<[^>]+>", "", html_report.report_html(minimal_report(), META, []))
+    assert "From 2024-06-01 to 2024-06-30, no status changed." in text
+    assert "No recommendation is stalled, downgraded, left without update or overdue." in text
+
+
+@pytest.mark.parametrize("url", ["https://www.defense.gov/News/Releases/Release/Article/3676776/",
+                                 "https://example.com/a_b?x=1&y=two-words#frag", HOSTILE_URL,
+                                 "http://xn--hxajbheg2az3al.example/%E2%82%AC/path.html"])
+def test_urls_break_only_at_safe_points(url):
+    link = html_report.url_html(url)
+    pieces = link.split("<wbr>")
+    assert html_report.html.unescape("".join(pieces)) == url  # nothing added or lost
+    for left, right in zip(pieces, pieces[1:], strict=False):
+        # Never between two letters or digits: a break falls at a slash or before punctuation.
+        assert not (left[-1].isalnum() and right[0].isalnum()), (left, right)
+    assert "/<wbr>/" not in link  # "//" stays whole
