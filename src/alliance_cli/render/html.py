@@ -380,12 +380,16 @@ def _spaced_years(ticks: list[Tick], spacing: float) -> list[Tick]:
     return ticks
 
 
+MARKED_POINTS = 36
+
+
 def _line(series: dict, timeline: list[dict]) -> str:
     count = len(timeline)
     coords = [(_x(i, count), _y(v)) for i, v in enumerate(series["values"])]
     dash = f' stroke-dasharray="{series["dash"]}"' if series["dash"] else ""
     points = " ".join(f"{x:.2f},{y:.2f}" for x, y in coords)
-    marks = "".join(
+    # A dot a month reads on a few years; over more it is a bead string hiding the line.
+    marks = "" if count > MARKED_POINTS else "".join(
         f'<circle cx="{x:.2f}" cy="{y:.2f}" r="3" fill="{series["colour"]}"><title>{esc(series["label"])}, '
         f'{esc(p["month"])}: {exports.pct(v)}</title></circle>'
         for (x, y), p, v in zip(coords, timeline, series["values"], strict=True))
