@@ -130,8 +130,16 @@ def report(
         "tsv": lambda f: terminal.report_plain(data, f),
         "csv": lambda f: f.write(lazy("exports").report_csv(data, meta)),
         "markdown": lambda f: f.write(lazy("exports").report_markdown(data, meta)),
-        "html": lambda f: f.write(lazy("html").report_html(data, meta, _timeline(pillars, recs, end))),
+        "html": lambda f: f.write(_html_report(state, data, meta, pillars, recs, end)),
     })
+
+
+def _html_report(state, data, meta, pillars, recs, end) -> str:
+    """The cover page also lists every recommendation with its latest note: only it reads every body."""
+    from alliance_cli.core import progress
+
+    every = progress.every_recommendation(recs, end, state.notes)
+    return lazy("html").report_html({**data, "recommendations": every}, meta, _timeline(pillars, recs, end))
 
 
 def _timeline(pillars, recs, end):

@@ -216,3 +216,26 @@ def _attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date,
     if due and due < as_of.isoformat() and status != "implemented":
         reasons.append(f"overdue (due {due})")
     return reasons
+
+
+def every_recommendation(recs: list[dict], as_of: dt.date, notes) -> list[dict]:
+    """Every recommendation as of a date, with its latest note and evidence (the HTML report's table).
+
+    The note is that of the latest change up to ``as_of`` with a note or evidence, ``note_date`` its
+    date (it may be older than ``last_updated`` when the latest change came without a word).
+    ``notes``: as for ``build_report``, asked once for every change up to ``as_of``; only the
+    chosen note of each recommendation is kept.
+    """
+    day = as_of.isoformat()
+    rows, where = [], {}
+    for i, rec in enumerate(recs):
+        upto = [skel for skel in rec["history"] if history.date_of(skel) <= day]
+        rows.append({**_row(rec, upto[-1] if upto else None), "note": "", "evidence": [], "note_date": None})
+        where |= {history.id_of(skel): (i, n, history.date_of(skel)) for n, skel in enumerate(upto)}
+    best: dict[int, int] = {}
+    for event, body in notes([(recs[i]["id"], event) for event, (i, _, _) in where.items()]):
+        i, n, when = where[event]
+        if (body["note"] or body["evidence"]) and n >= best.get(i, -1):
+            best[i] = n
+            rows[i].update(note=body["note"], evidence=body["evidence"], note_date=when)
+    return rows
