@@ -38,7 +38,11 @@ class AllianceGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except AllianceError as exc:
-            typer.echo(f"alliance: {exc}", err=True)
+            from alliance_cli.render.text import clean
+
+            # A message quotes what was typed with repr(), which leaves the printable
+            # fillers (U+3164...) raw: one line, every invisible character escaped.
+            typer.echo(f"alliance: {clean(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:  # outside a write (which says for itself): nothing was being saved
             typer.echo("alliance: interrupted: nothing was saved", err=True)
