@@ -143,8 +143,12 @@ def test_completion_is_fast(env, seeded):
 
 def test_completion_help_text_is_escaped(env, run, seeded):
     run("add", "--pillar", "SEC", "--title", "evil\x1b[2J\u200btitle", "--id", "SEC-42")
-    out = complete(env, "fish", "alliance show SEC-4").stdout
-    assert "SEC-42\tevil\\x1b[2J\\u200btitle" in out.splitlines()
+    run("add", "--pillar", "SEC", "--title", "[/] not [bold]markup[/bold]", "--id", "SEC-43")
+    for shell in ("fish", "zsh"):
+        result = complete(env, shell, "alliance show SEC-4")
+        assert (result.returncode, result.stderr) == (0, "")
+        assert "evil\\x1b[2J\\u200btitle" in result.stdout and "\x1b" not in result.stdout
+        assert "[/] not [bold]markup[/bold]" in result.stdout  # shown as typed, never applied
 
 
 def test_show_and_install_completion(env, tmp_path):

@@ -44,7 +44,14 @@ def _as_typed(incomplete: str, value: str) -> str:
 def _help(text: str) -> str:
     from alliance_cli.render.text import clean
 
-    return clean(" ".join(text.split()))
+    text = clean(" ".join(text.split()))
+    if "[" in text:
+        # Typer renders zsh's and fish's descriptions as Rich markup: a title such
+        # as "[/] x" would end the completion in a MarkupError, "[bold]" would apply.
+        from rich.markup import escape
+
+        text = escape(text)
+    return text
 
 
 def complete_id(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
