@@ -1,9 +1,19 @@
 """The `alliance` command's entry point: apart from ``cli`` so that it runs before Typer loads."""
 
 import gc
+import sys
+
+
+def version_line() -> str:
+    from alliance_cli import __version__
+
+    return f"alliance {__version__}"
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:  # answered before Typer loads: a script may ask it often
+        print(version_line())
+        return
     # A command lives for a fraction of a second, and importing Typer and
     # pydantic and parsing a large tracker allocate hundreds of thousands of
     # objects with no cycles: the cyclic collector would only walk them again

@@ -26,6 +26,11 @@ def lazy(module: str):
     return importlib.import_module(f"alliance_cli.render.{module}")
 
 
+def examples(*lines: str) -> str:
+    """A command's epilog: its examples, one a line, never rewrapped (click's \\b)."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  $ {line}" for line in lines)
+
+
 class AllianceGroup(TyperGroup):
     def parse_args(self, ctx, args):
         for arg in args:
@@ -38,7 +43,11 @@ class AllianceGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except AllianceError as exc:
-            typer.echo(f"alliance: {exc}", err=True)
+            from alliance_cli.render.text import clean
+
+            # A message quotes what was typed with repr(), which leaves the printable
+            # fillers (U+3164...) raw: one line, every invisible character escaped.
+            typer.echo(f"alliance: {clean(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:  # outside a write (which says for itself): nothing was being saved
             typer.echo("alliance: interrupted: nothing was saved", err=True)
@@ -48,11 +57,23 @@ class AllianceGroup(TyperGroup):
 app = typer.Typer(
     # Plain help and usage errors (as gh's): no Rich layout to import for --help,
     # and a usage error is a few plain lines, never a box.
-    cls=AllianceGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    # Shell completion: --install-completion, --show-completion; ids, statuses and
+    # pillars complete from the tracker in use (see ``completion``).
+    cls=AllianceGroup, no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False,
     rich_markup_mode=None,
     help="Track the implementation of a policy brief's recommendations.",
+    epilog=examples("alliance list --pillar sec", "alliance update-status SEC-6 in-progress --date yesterday",
+                    "alliance report -o report.html", "alliance COMMAND --help    # its options and examples"),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from alliance_cli import launch
+
+        typer.echo(launch.version_line())
+        raise typer.Exit()
 
 
 @app.callback()
@@ -60,6 +81,9 @@ def main_options(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option(
         "--db", metavar="PATH", help="Tracker file to use (default: ALLIANCE_DB, then the user data dir).")] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, expose_value=False, callback=_print_version,
+        help="Print alliance's version and exit.")] = False,
 ):
     ctx.obj = db
 

@@ -5,13 +5,15 @@ from typing import Annotated
 
 import typer
 
-from alliance_cli.cli.app import app, export_meta, lazy, open_tracker
+from alliance_cli.cli.app import app, examples, export_meta, lazy, open_tracker
+from alliance_cli.cli.completion import complete_id, complete_pillar, complete_status
 from alliance_cli.cli.output import Output, output_options, write_output
 from alliance_cli.errors import InputError
 from alliance_cli.store import paths
 
 
-@app.command()
+@app.command(epilog=examples("alliance path", "alliance path | head -1",
+                             "alliance --db team.json path"))
 def path(ctx: typer.Context):
     """Print the tracker in use: its head file, then its folder of bodies."""
     from alliance_cli.store.tracker import Tracker
@@ -20,7 +22,7 @@ def path(ctx: typer.Context):
         typer.echo(str(name))
 
 
-@app.command()
+@app.command(epilog=examples("alliance statuses", "alliance statuses --json"))
 @output_options()
 def statuses(*, out: Output):
     """The status scale, in order, with definitions and progress scores."""
@@ -35,12 +37,16 @@ def statuses(*, out: Output):
     })
 
 
-@app.command("list")
+@app.command("list", epilog=examples(
+    "alliance list --pillar sec --status in-progress", "alliance list --key --search NCG",
+    "alliance list --limit 0 --format csv -o list.csv"))
 @output_options("csv", "markdown")
 def list_(
     ctx: typer.Context,
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Only this pillar.")] = None,
-    status: Annotated[str | None, typer.Option("--status", "-s", metavar="STATUS", help="Only this status.")] = None,
+    pillar: Annotated[str | None, typer.Option(
+        "--pillar", "-p", metavar="PILLAR", help="Only this pillar.", autocompletion=complete_pillar)] = None,
+    status: Annotated[str | None, typer.Option(
+        "--status", "-s", metavar="STATUS", help="Only this status.", autocompletion=complete_status)] = None,
     key: Annotated[bool, typer.Option("--key", help="Only the brief's key recommendations.")] = False,
     search: Annotated[str | None, typer.Option(
         "--search", metavar="TEXT", help="Only those whose id, title or text contain TEXT.")] = None,
@@ -74,9 +80,14 @@ def list_(
     })
 
 
-@app.command()
+@app.command(epilog=examples("alliance show SEC-2", "alliance show sec-2 --json", "alliance show SEC-2 -o SEC-2.md"))
 @output_options("markdown")
-def show(ctx: typer.Context, rec_id: Annotated[str, typer.Argument(metavar="ID")], *, out: Output):
+def show(
+    ctx: typer.Context,
+    rec_id: Annotated[str, typer.Argument(
+        metavar="ID", help="Recommendation id, e.g. SEC-1 (any case).", autocompletion=complete_id)],
+    *, out: Output,
+):
     """Everything about one recommendation, with its dated history."""
     from alliance_cli.core import dates, progress
     from alliance_cli.render import terminal, text
@@ -93,11 +104,14 @@ def show(ctx: typer.Context, rec_id: Annotated[str, typer.Argument(metavar="ID")
     })
 
 
-@app.command()
+@app.command(epilog=examples(
+    "alliance report", "alliance report --pillar sec --since '30 days ago'",
+    "alliance report --as-of 2024-12-31 --compare 2023-12-31", "alliance report -o report.html"))
 @output_options("csv", "markdown", "html")
 def report(
     ctx: typer.Context,
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Only this pillar.")] = None,
+    pillar: Annotated[str | None, typer.Option(
+        "--pillar", "-p", metavar="PILLAR", help="Only this pillar.", autocompletion=complete_pillar)] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="DATE", help="Every status as it stood at the end of DATE (default today).")] = None,
     since: Annotated[str | None, typer.Option(
@@ -157,11 +171,13 @@ def _date_before(text: str, end, option: str):
     return day
 
 
-@app.command()
+@app.command(epilog=examples("alliance log", "alliance log SEC-6",
+                             "alliance log --since '2 weeks ago' --format markdown"))
 @output_options("csv", "markdown")
 def log(
     ctx: typer.Context,
-    rec_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this recommendation.")] = None,
+    rec_id: Annotated[str | None, typer.Argument(
+        metavar="[ID]", help="Only this recommendation.", autocompletion=complete_id)] = None,
     since: Annotated[str | None, typer.Option(
         "--since", metavar="DATE", help="Only changes dated on or after DATE.")] = None,
     *, out: Output,
@@ -187,7 +203,7 @@ def log(
     })
 
 
-@app.command()
+@app.command(epilog=examples("alliance export -o backup.json", "alliance export | jq '.recommendations | length'"))
 def export(
     ctx: typer.Context,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically).")] = None,

@@ -10,20 +10,27 @@ from typing import Annotated
 
 import typer
 
-from alliance_cli.cli.app import app, open_tracker
+from alliance_cli.cli.app import app, examples, open_tracker
+from alliance_cli.cli.completion import complete_id, complete_pillar, complete_status
 from alliance_cli.errors import AllianceError, InputError
 
 
-@app.command("update-status")
+@app.command("update-status", epilog=examples(
+    "alliance update-status sec-6 in-progress --note '12th SMA talks opened'",
+    "alliance update-status SEC-2 implemented --date 2024-01-30 -e https://example.org/ncg",
+    "alliance update-status CYBER-1 partial --date '3 days ago'"))
 def update_status(
     ctx: typer.Context,
-    rec_id: Annotated[str, typer.Argument(metavar="ID", help="Recommendation id, e.g. SEC-1 (any case).")],
-    status: Annotated[str, typer.Argument(metavar="STATUS", help="New status, e.g. implemented or in-progress.")],
+    rec_id: Annotated[str, typer.Argument(
+        metavar="ID", help="Recommendation id, e.g. SEC-1 (any case).", autocompletion=complete_id)],
+    status: Annotated[str, typer.Argument(
+        metavar="STATUS", help="New status, e.g. implemented or in-progress.", autocompletion=complete_status)],
     note: Annotated[str, typer.Option("--note", "-m", metavar="TEXT", help="What happened, in a sentence.")] = "",
     evidence: Annotated[list[str] | None, typer.Option(
         "--evidence", "-e", metavar="URL", help="An http(s) URL backing the change; repeat for several.")] = None,
     date: Annotated[str | None, typer.Option(
-        "--date", "-d", metavar="DATE", help="When it happened (default today): 2024-01-11, 'Jan 11 2024'…")] = None,
+        "--date", "-d", metavar="DATE",
+        help="When it happened (default today): 2024-01-11, 'Jan 11 2024', yesterday, '3 days ago'…")] = None,
 ):
     """Record a status change, with its date, a note and evidence."""
     with open_tracker(ctx).write(f"update-status {rec_id} {status}") as state:
@@ -31,7 +38,7 @@ def update_status(
     typer.echo(f"{rec['id']}: {event['from']} -> {event['to']} (as of {event['date']})")
 
 
-@app.command()
+@app.command(epilog=examples("alliance undo", "alliance undo --yes    # in a script"))
 def undo(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when stdin is not a terminal).")]
@@ -66,7 +73,8 @@ def undo(
 
 # --- whole trackers ---------------------------------------------------------
 
-@app.command()
+@app.command(epilog=examples("alliance --db team.json init --from my-brief.json",
+                             "alliance init --from backup.json --force"))
 def init(
     ctx: typer.Context,
     brief_file: Annotated[Path, typer.Option("--from", metavar="BRIEF.json", help="A brief file (or an export).")],
@@ -88,7 +96,8 @@ def init(
     typer.echo(f"started {tracker.path}: {clean(data['brief']['title'])} ({count} recommendations)")
 
 
-@app.command("import")
+@app.command("import", epilog=examples("alliance import theirs-export.json",
+                                       "alliance --db /tmp/theirs.json export | alliance import -"))
 def import_(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="FILE|-", help="An export file, or - for stdin.")],
@@ -129,10 +138,13 @@ def _read_input(source: str) -> bytes:
 
 # --- adding and editing recommendations --------------------------------------
 
-@app.command()
+@app.command(epilog=examples(
+    "alliance add --pillar sec --title 'Set up a trilateral cyber working group'",
+    "alliance add -p econ -t 'Coordinate export controls' --key --due 2025-12-31 --actor US"))
 def add(
     ctx: typer.Context,
-    pillar: Annotated[str, typer.Option("--pillar", "-p", metavar="PILLAR", help="Its pillar.")],
+    pillar: Annotated[str, typer.Option(
+        "--pillar", "-p", metavar="PILLAR", help="Its pillar.", autocompletion=complete_pillar)],
     title: Annotated[str, typer.Option("--title", "-t", metavar="TEXT", help="A short title (at most 70 characters).")],
     text: Annotated[str | None, typer.Option("--text", metavar="TEXT", help="The recommendation in full.")] = None,
     rec_id: Annotated[str | None, typer.Option(
@@ -162,16 +174,26 @@ def add(
     typer.echo(f"added {doc['id']}: {clean(doc['title'])}")
 
 
-@app.command()
+@app.command(epilog=examples(
+    "alliance edit SEC-3 --title 'Consider ROK roles with NATO and in AUKUS Pillar II'",
+    "alliance edit ECON-2 --due none --no-key", "alliance edit CYBER-1 --pillar sec"))
 def edit(
     ctx: typer.Context,
-    rec_id: Annotated[str, typer.Argument(metavar="ID")],
-    title: Annotated[str | None, typer.Option("--title", "-t", metavar="TEXT")] = None,
-    text: Annotated[str | None, typer.Option("--text", metavar="TEXT")] = None,
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR")] = None,
-    section: Annotated[str | None, typer.Option("--section", metavar="TEXT")] = None,
-    due: Annotated[str | None, typer.Option("--due", metavar="DATE", help="A date, or 'none' to clear it.")] = None,
-    key: Annotated[bool | None, typer.Option("--key/--no-key")] = None,
+    rec_id: Annotated[str, typer.Argument(
+        metavar="ID", help="Recommendation id, e.g. SEC-1 (any case).", autocompletion=complete_id)],
+    title: Annotated[str | None, typer.Option(
+        "--title", "-t", metavar="TEXT", help="A new short title (at most 70 characters).")] = None,
+    text: Annotated[str | None, typer.Option("--text", metavar="TEXT", help="The recommendation in full.")] = None,
+    pillar: Annotated[str | None, typer.Option(
+        "--pillar", "-p", metavar="PILLAR", help="Move it to this pillar (its id stays).",
+        autocompletion=complete_pillar)] = None,
+    section: Annotated[str | None, typer.Option(
+        "--section", metavar="TEXT", help="Where in the brief it comes from.")] = None,
+    due: Annotated[str | None, typer.Option(
+        "--due", metavar="DATE", help="Date by which it should be implemented, or 'none' to clear it.")] = None,
+    key: Annotated[bool | None, typer.Option(
+        "--key/--no-key", help="Mark it as one of the brief's key recommendations, or not (default: unchanged).")]
+    = None,
 ):
     """Change a recommendation's title, text, pillar, section, due date or key flag."""
     from alliance_cli.core import dates

@@ -7,9 +7,15 @@ any doubt. A missing year means this year; a missing day means the 1st. A
 bare number (``12``, ``2024``) names no month and is refused: dateutil would
 read it as a day of January or as January 1st. Dates before 1950 are refused
 as typos: the alliance dates from 1953.
+
+Relative dates count back from today, in any case: ``today``, ``yesterday``,
+``N days ago`` and ``N weeks ago`` (``1 day ago``, ``0 days ago`` is today). A
+negative count is refused (that would be the future: give the date), and so is a
+count that reaches back before 1950.
 """
 
 import datetime as dt
+import re
 
 from alliance_cli.errors import InputError
 
@@ -45,17 +51,37 @@ def timestamp(moment: dt.datetime) -> str:
 EARLIEST = dt.date(1950, 1, 1)
 
 
+_RELATIVE = re.compile(r"(?:(today)|(yesterday)|([+-]?[0-9]+) +(day|week)s? +ago)", re.IGNORECASE)
+
+
 def parse_date(text: str, *, allow_future: bool = False, what: str = "date") -> dt.date:
-    """Parse a user's date ('2024-01-11', 'Jan 11 2024', '11 January 2024')."""
+    """Parse a user's date ('2024-01-11', 'Jan 11 2024', '11 January 2024', 'yesterday', '3 days ago')."""
     try:
         parsed = dt.date.fromisoformat(text.strip())
     except ValueError:
-        parsed = _parse_free_form(text, what)
+        relative = _RELATIVE.fullmatch(" ".join(text.split()))
+        parsed = _parse_relative(relative, text, what) if relative else _parse_free_form(text, what)
     if parsed < EARLIEST:
         raise InputError(f"{what} {text!r} is before {EARLIEST.year}: is it a typo?")
     if not allow_future and parsed > today():
         raise InputError(f"{what} {text!r} is in the future (today is {today().isoformat()})")
     return parsed
+
+
+def _parse_relative(match: re.Match, text: str, what: str) -> dt.date:
+    if match[1]:
+        return today()
+    if match[2]:
+        return today() - dt.timedelta(days=1)
+    if len(match[3].lstrip("+-")) > 6:  # a million days is already before 1950; int() of more is slow or refused
+        raise InputError(f"{what} {text!r} is before {EARLIEST.year}: is it a typo?")
+    count = int(match[3])
+    if count < 0:
+        raise InputError(f"{what} {text!r} counts back a negative number of {match[4]}s: give the date itself")
+    days = count * (7 if match[4].lower() == "week" else 1)
+    if days > (today() - EARLIEST).days:  # also keeps timedelta from overflowing on 10**20 days
+        raise InputError(f"{what} {text!r} is before {EARLIEST.year}: is it a typo?")
+    return today() - dt.timedelta(days=days)
 
 
 def _parse_free_form(text: str, what: str) -> dt.date:

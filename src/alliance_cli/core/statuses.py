@@ -41,7 +41,13 @@ def parse_status(text: str) -> str:
     """Accept 'in-progress', 'In progress', 'IN_PROGRESS' for in_progress."""
     key = "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
     if key not in BY_NAME:
-        raise InputError(f"unknown status {text!r}: use one of {', '.join(NAMES)}")
+        from alliance_cli.core.suggest import close_matches
+
+        # 'implementd', 'progress' and 'stall' are close to a status; 'done' is close to none
+        # (a looser cutoff would offer 'abandoned', which holds its letters).
+        close = close_matches(text, {name: [name] for name in NAMES}, cutoff=0.7)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise InputError(f"unknown status {text!r}: {hint}use one of {', '.join(NAMES)}")
     return key
 
 

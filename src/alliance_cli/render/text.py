@@ -1,4 +1,4 @@
-"""Text that every output shares: control characters made visible, cells, JSON and TSV.
+"""Text that every output shares: control and invisible characters made visible, cells, JSON and TSV.
 
 No Rich here: piped output, CSV, Markdown and HTML never pay for importing it.
 """
@@ -12,26 +12,60 @@ import orjson
 
 from alliance_cli.core.statuses import NAMES
 
-# C0 and C1 controls, DEL, line/paragraph separators (splitlines breaks on them), and
-# the bidi marks, overrides and isolates that can reorder a line.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# What never reaches the output as it is: every control (Cc: C0, DEL, C1), format
+# (Cf: bidi marks and overrides, zero-width characters, the soft hyphen, U+061C,
+# U+FEFF, tag characters...), line and paragraph separator (Zl, Zp: splitlines
+# breaks on them) character, the whole tag block U+E0000-U+E007F (assigned or not),
+# and the fillers that print as nothing although Unicode calls them letters. Any of
+# them would let two notes or ids that look the same differ, or reorder a line.
+_INVISIBLE_CATEGORIES = frozenset(("Cc", "Cf", "Zl", "Zp"))
+_FILLERS = "\u115f\u1160\u3164\uffa0"
+_FILLER = re.compile(f"[{_FILLERS}]")
+_SUSPECT = re.compile("[^\x20-\x7e]")  # the slow path looks at every character outside printable ASCII
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
+def is_plain(text: str) -> bool:
+    """Whether ``clean`` leaves ``text`` as it is: at C speed, for every cell."""
+    # isprintable() is False for Cc, Cf, Zl and Zp (and for spaces other than
+    # " ", which are left alone), but True for the fillers, which are letters.
+    return text.isprintable() and (text.isascii() or _FILLER.search(text) is None)
+
+
+def is_invisible(ch: str) -> bool:
+    """One character that ``clean`` shows as an escape."""
+    import unicodedata
+
+    return (unicodedata.category(ch) in _INVISIBLE_CATEGORIES or ch in _FILLERS
+            or 0xE0000 <= ord(ch) <= 0xE007F)
+
+
+def escape(ch: str) -> str:
+    """A character's visible escape, as Python writes it: ``\\x1b``, ``\\u200b``, ``\\U000e0041``."""
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def clean(text: str, *, keep_newlines: bool = False) -> str:
-    """Control characters shown as escapes (``\\x1b``), never sent to the terminal."""
-    if text.isprintable():  # the common case, at C speed: nothing to escape
+    """Invisible and control characters shown as escapes (``\\x1b``, ``\\u200b``), never output.
+
+    Only what is shown changes: the stored text stays exact (``show --json`` and
+    ``export`` give it byte for byte).
+    """
+    if is_plain(text):  # the common case, at C speed: nothing to escape
         return text
 
     def visible(match: re.Match) -> str:
         ch = match.group()
         if keep_newlines and ch == "\n":
             return ch
-        if ch in _NAMED:
-            return _NAMED[ch]
-        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+        if ch.isprintable() and ch not in _FILLERS:  # Korean, accents...: most of what gets here
+            return ch
+        return escape(ch) if is_invisible(ch) else ch  # other spaces (U+00A0...) stay
 
-    return _CONTROL.sub(visible, text)
+    return _SUSPECT.sub(visible, text)
 
 
 def write_json(data, out: IO | None = None) -> None:
@@ -60,7 +94,7 @@ def write_tsv(header: Iterable[str], rows: Iterable[Iterable], out: IO | None = 
         cells = [v if type(v) is str else cell_text(v) for v in row]
         joined = "".join(cells)
         # One check per row at C speed; escaping cell by cell only when needed.
-        lines.append("\t".join(cells if joined.isprintable() else map(clean, cells)))
+        lines.append("\t".join(cells if is_plain(joined) else map(clean, cells)))
         if len(lines) >= 1000:  # streamed in blocks: the first rows reach a pipe early
             out.write("\n".join(lines) + "\n")
             lines.clear()

@@ -96,7 +96,13 @@ class State:
         by_upper = {p["id"].upper(): p["id"] for p in self.pillars}
         found = by_upper.get(text.strip().upper())
         if found is None:
-            raise InputError(f"unknown pillar {text!r}: use one of {', '.join(by_upper.values())}")
+            from alliance_cli.core.suggest import close_matches
+
+            # By id or by name ('security' finds SEC, "Security and Defense").
+            close = close_matches(text, {p["id"]: [p["id"], p["name"]] for p in self.pillars})
+            names = {p["id"]: p["name"] for p in self.pillars}
+            hint = f"did you mean {', '.join(f'{c} ({names[c]})' for c in close)}? " if close else ""
+            raise InputError(f"unknown pillar {text!r}: {hint}use one of {', '.join(by_upper.values())}")
         return found
 
     def get(self, rec_id: str) -> Document:
