@@ -105,6 +105,7 @@ def test_report_rows_wrap_under_their_own_column(run, tracker, width):
         "SEC-6": "in_progress", "ECON-1": "stalled", "CYBER-1": "partial"}
     bars = [line for line in lines if set("█▓▒░") & set(line)]
     assert [b.split()[0] for b in bars] == ["Overall", "SEC", "ECON", "CYBER", "CLIMATE"]
+    assert width < 80 or "1/8 implemented  Security and Defense" in bars[1]
 
 
 @pytest.mark.parametrize("width", WIDTHS)

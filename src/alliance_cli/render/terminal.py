@@ -445,7 +445,7 @@ def report_table(report: dict, out: IO | None = None) -> None:
     lines += page.flow(Text(), user_text(f"{brief['author']}, {brief['publisher']}, {brief['published']}"
                                          f" — as of {report['as_of']}", "dim"), 0)
     width = max([len("Overall"), *(len(clean(p["id"])) for p in report["pillars"])])
-    lines += [Text(), _bar_line("Overall".ljust(width), overall, "bold")]
+    lines += [Text(), *page.flow(_bar_line("Overall".ljust(width), overall, "bold"), [], 0)]
     lines += page.flow(Text(" " * (width + 2)), _breakdown_text(overall["by_status"]), width + 2)
     lines += page.flow(Text(), Text(f"Rule: {report['rule']}; denominator: {overall['total']} recommendations.",
                                     style="dim"), 6)
@@ -480,7 +480,7 @@ def _bar_line(label: str, summary: dict, style: str = ""):
 
     return Text.assemble((label, style), "  ", status_bar(summary["by_status"]),
                          (f" {summary['progress']:>4.0%}  {summary['implemented']}/{summary['total']} implemented",
-                          style))
+                          style), "  ")
 
 
 def status_bar(by_status: dict, width: int = BAR_WIDTH):
