@@ -1,11 +1,13 @@
-"""Output options shared by every command: --format, --json and --output.
+"""Output options shared by every command: --format, --json, --output and --no-pager.
 
 One decorator adds them (as sqlite-utils does); the command receives an
 ``Output`` and hands it one writer per format it supports. ``auto`` is a Rich
 table on a terminal and tab-separated text when piped; with ``--output FILE``
-it follows the file's extension. Files are written atomically.
+it follows the file's extension. Files are written atomically. On a terminal, output
+taller than the screen goes through a pager (see ``pager``) unless --no-pager.
 """
 
+import contextlib
 import functools
 import inspect
 import io
@@ -25,12 +27,16 @@ Writer = Callable[[IO[str]], None]
 
 
 class Output:
-    def __init__(self, fmt: str, path: Path | None, db: str | None = None):
+    def __init__(self, fmt: str, path: Path | None, db: str | None = None, page: bool = True):
         self.fmt = fmt
         self.path = path
         self.db = db  # the --db given, so that --output never lands on the tracker
+        self.page = page
 
     def emit(self, writers: dict[str, Writer]) -> None:
+        if self.path is None and self.page and sys.stdout.isatty():
+            _paged(writers[self.fmt])
+            return
         if self.fmt == "table" or self.path is None:
             writers[self.fmt](sys.stdout)  # streamed, not built up in memory
             return
@@ -41,7 +47,22 @@ class Output:
         write_output(buffer.getvalue().encode(encoding), self.path, self.db)
 
 
-def resolve(fmt: str, as_json: bool, path: Path | None, allowed: tuple[str, ...], db: str | None = None) -> Output:
+def _paged(writer: Writer) -> None:
+    """On a terminal: through the pager when taller than the screen; hints on stderr after it."""
+    from alliance_cli.cli.pager import Gate
+
+    gate = Gate(sys.stdout)
+    hints = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(hints):  # "showing N of M" comes after the output, not in it
+            writer(gate)
+    finally:
+        gate.close()
+        sys.stderr.write(hints.getvalue())
+
+
+def resolve(fmt: str, as_json: bool, path: Path | None, allowed: tuple[str, ...], db: str | None = None,
+            page: bool = True) -> Output:
     fmt = "json" if as_json else fmt.strip().lower()
     if fmt == "auto":
         if path is not None:
@@ -52,7 +73,7 @@ def resolve(fmt: str, as_json: bool, path: Path | None, allowed: tuple[str, ...]
         raise InputError(f"unknown format {fmt!r} here: use one of auto, {', '.join(allowed)}")
     if fmt == "table" and path is not None:
         raise InputError("a table is drawn for the terminal: with --output use tsv, csv, markdown or json")
-    return Output(fmt, path, db)
+    return Output(fmt, path, db, page)
 
 
 def output_options(*formats: str):
@@ -66,17 +87,21 @@ def output_options(*formats: str):
                          help=f"auto (table on a terminal, tsv when piped), {', '.join(allowed)}."),
                  _option("json_", False, bool, "--json", help="Same as --format json."),
                  _option("output", None, Path | None, "--output", "-o", metavar="FILE",
-                         help="Write to FILE atomically; auto picks the format from its extension.")]
+                         help="Write to FILE atomically; auto picks the format from its extension."),
+                 _option("no_pager", False, bool, "--no-pager",
+                         help="Never page: on a terminal, output taller than the screen goes through "
+                              "$ALLIANCE_PAGER, $PAGER or less -FRX.")]
         # Typer hands the context to one parameter only: the command's own, else ours.
         own = next((p.name for p in kept if p.annotation is typer.Context), None)
         if own is None:
             added.append(inspect.Parameter("output_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context))
 
         @functools.wraps(func)
-        def wrapper(*args, format_: str = "auto", json_: bool = False, output: Path | None = None, **kwargs):
+        def wrapper(*args, format_: str = "auto", json_: bool = False, output: Path | None = None,
+                    no_pager: bool = False, **kwargs):
             ctx = kwargs[own] if own else kwargs.pop("output_ctx")
             db = ctx.find_root().obj
-            return func(*args, out=resolve(format_, json_, output, allowed, db), **kwargs)
+            return func(*args, out=resolve(format_, json_, output, allowed, db, not no_pager), **kwargs)
 
         wrapper.__signature__ = signature.replace(parameters=kept + added)
         wrapper.__annotations__ = {p.name: p.annotation for p in kept + added}

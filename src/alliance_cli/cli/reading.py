@@ -32,7 +32,7 @@ def statuses(*, out: Output):
     out.emit({
         "json": lambda f: text.write_json(
             [{"status": s.name, "score": s.score, "definition": s.definition} for s in SCALE], f),
-        "table": lambda f: terminal.statuses_table(),
+        "table": terminal.statuses_table,
         "tsv": terminal.statuses_tsv,
     })
 
@@ -73,7 +73,7 @@ def list_(
     shown = rows[:limit] if limit else rows
     out.emit({
         "json": lambda f: text.write_json(shown, f),
-        "table": lambda f: terminal.list_table(rows, limit),
+        "table": lambda f: terminal.list_table(rows, limit, f),
         "tsv": lambda f: terminal.list_tsv(shown, f),
         "csv": lambda f: f.write(lazy("exports").list_csv(shown, meta)),
         "markdown": lambda f: f.write(lazy("exports").list_markdown(shown, meta)),
@@ -97,7 +97,7 @@ def show(
     detail = progress.recommendation_detail(rec, state.pillars, dates.today().isoformat())
     out.emit({
         "json": lambda f: text.write_json(detail, f),
-        "table": lambda f: terminal.show_table(detail),
+        "table": lambda f: terminal.show_table(detail, f),
         "tsv": lambda f: terminal.show_plain(detail, f),
         "markdown": lambda f: f.write(lazy("exports").show_markdown(detail, export_meta(state, dates.today(),
                                                                                  {"id": rec["id"]}))),
@@ -140,7 +140,7 @@ def report(
     out.emit({
         "json": lambda f: text.write_json({**data, "exported_at": meta["exported_at"],
                                            "filters": meta["filters"]}, f),
-        "table": lambda f: terminal.report_table(data),
+        "table": lambda f: terminal.report_table(data, f),
         "tsv": lambda f: terminal.report_plain(data, f),
         "csv": lambda f: f.write(lazy("exports").report_csv(data, meta)),
         "markdown": lambda f: f.write(lazy("exports").report_markdown(data, meta)),
@@ -171,6 +171,10 @@ def _date_before(text: str, end, option: str):
     return day
 
 
+# Without --limit, log on a terminal shows the newest so many (a pager holds them easily).
+LOG_TERMINAL_ROWS = 50
+
+
 @app.command(epilog=examples("alliance log", "alliance log SEC-6",
                              "alliance log --since '2 weeks ago' --format markdown"))
 @output_options("csv", "markdown")
@@ -180,6 +184,10 @@ def log(
         metavar="[ID]", help="Only this recommendation.", autocompletion=complete_id)] = None,
     since: Annotated[str | None, typer.Option(
         "--since", metavar="DATE", help="Only changes dated on or after DATE.")] = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", "-n", metavar="N", min=0,
+        help=f"The newest N changes (0: all). Default: the newest {LOG_TERMINAL_ROWS} on a terminal, else all.")]
+    = None,
     *, out: Output,
 ):
     """Status changes and undos, newest first."""
@@ -191,12 +199,16 @@ def log(
     start = dates.parse_date(since, what="--since date").isoformat() if since else None
     recs = [state.get(wanted)] if wanted else state.recommendations()
     entries = journal.log_entries(recs, state.journal_entries(), wanted, start)
+    total = len(entries)
+    if limit is None and out.fmt == "table":
+        limit = LOG_TERMINAL_ROWS
+    entries = entries[:limit] if limit else entries  # the notes of the rows shown only are read
     notes = {event: (body["note"], body["evidence"]) for event, body in state.notes(journal.noted(entries))}
     rows = journal.log_rows(entries, notes)  # made as they are written
-    meta = export_meta(state, dates.today(), {"id": wanted, "since": start})
+    meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "limit": limit})
     out.emit({
         "json": lambda f: text.write_json_array(rows, f),
-        "table": lambda f: terminal.log_table(list(rows)),
+        "table": lambda f: terminal.log_table(list(rows), f, total),
         "tsv": lambda f: terminal.log_tsv(rows, f),
         "csv": lambda f: f.write(lazy("exports").log_csv(list(rows), meta)),
         "markdown": lambda f: f.write(lazy("exports").log_markdown(list(rows), meta)),

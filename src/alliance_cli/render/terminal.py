@@ -13,17 +13,27 @@ from operator import itemgetter
 from typing import IO
 
 from alliance_cli.core.statuses import SCALE
-from alliance_cli.render.text import bar, breakdown, clean, write_tsv
+from alliance_cli.render.text import BAR_WIDTH, bar, breakdown, clean, write_tsv
 
+# Mid-tone colours (256-colour palette) that keep a contrast of about 4:1 on a white and on a
+# black background alike: no yellow or cyan, which fade on a light one, nor plain blue,
+# which fades on a dark one. Each status is also always written as a word.
 STATUS_STYLES = {
-    "not_assessed": "dim", "no_action": "red", "in_progress": "yellow", "partial": "cyan",
-    "implemented": "bold green", "stalled": "magenta", "abandoned": "dim red",
+    "not_assessed": "dim", "no_action": "color(160)", "in_progress": "bold color(166)",
+    "partial": "bold color(32)", "implemented": "bold color(28)", "stalled": "bold color(164)",
+    "abandoned": "color(160) strike",
 }
-def make_console(stderr: bool = False):
+# The report's stacked bars: best first, not assessed last; a glyph per score as well as a
+# colour, so that a bar still reads without colour.
+BAR_ORDER = ("implemented", "partial", "in_progress", "stalled", "no_action", "abandoned", "not_assessed")
+BAR_GLYPHS = {"implemented": "█", "partial": "▓", "in_progress": "▒"}
+
+
+def make_console(stderr: bool = False, file: IO | None = None):
     """A console for this run: width, colour and NO_COLOR follow this run's environment."""
     from rich.console import Console
 
-    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+    return Console(stderr=stderr, file=file, markup=False, emoji=False, highlight=False)
 
 
 def status_text(status: str):
@@ -38,6 +48,108 @@ def user_text(text: str, style: str = ""):
     return Text(clean(text), style=style)
 
 
+class Page:
+    """Lines laid out for one console: hanging indents, URLs kept whole, hyperlinks.
+
+    Every line is made here at the console's width and printed as it is (Rich neither
+    wraps nor crops it again): a URL longer than the whole line stays one line, which a
+    terminal soft-wraps and copies whole, never a URL broken by a newline.
+    """
+
+    def __init__(self, out: IO | None = None):
+        self.console = make_console(file=out)
+        self.width = self.console.width
+        self.links = _links_on(self.console)
+
+    def url(self, url: str, style: str = ""):
+        """A URL as text that is the URL itself; an OSC 8 hyperlink where the terminal takes one."""
+        text = user_text(url, style)
+        if self.links and _linkable(url):
+            from rich.style import Style
+
+            text.stylize(Style(link=url))
+        return text
+
+    def flow(self, head, body, indent: int) -> list:
+        """``head`` then the words of ``body`` (a Text, or a list of words), continued at ``indent``."""
+        from rich.text import Text
+
+        words = body if isinstance(body, list) else [w for w in body.split(" ", allow_blank=True) if w.plain]
+        if self.width - indent < 20:  # too narrow for the column: continue under the line's start
+            indent = min(indent, 4)
+        room = self.width - indent
+        lines, line, fresh = [], head.copy() if isinstance(head, Text) else Text(head), True
+        for word in words:
+            gap = 0 if fresh else 1
+            if line.cell_len + gap + word.cell_len <= self.width:
+                line.append(" " * gap)
+                line.append_text(word)
+                fresh = False
+                continue
+            at = indent
+            if _is_url(word.plain) and room < word.cell_len <= self.width:
+                at = self.width - word.cell_len  # less indent rather than a line too wide
+            if fresh and not line.plain.strip():
+                line = Text(" " * at)
+            elif not (fresh and line.cell_len <= at):
+                lines.append(line)
+                line, fresh = Text(" " * at), True
+            line.append(" " * (at - line.cell_len))
+            while word.cell_len > room and not _is_url(word.plain):  # a long word, not a URL: folded
+                cut = _cells_prefix(word.plain, room)
+                line.append_text(word[:cut])
+                lines.append(line)
+                word, line = word[cut:], Text(" " * indent)
+            line.append_text(word)
+            fresh = False
+        lines.append(line)
+        for item in lines:
+            item.rstrip()
+        return lines
+
+    def print(self, lines: list) -> None:
+        from rich.text import Text
+
+        if lines:
+            self.console.print(Text("\n").join(lines), soft_wrap=True)
+
+
+def _links_on(console) -> bool:
+    """Hyperlinks only on a real terminal that shows styles: never piped, NO_COLOR or TERM=dumb."""
+    import os
+
+    if console.color_system is None or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(console.file.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _linkable(url: str) -> bool:
+    from alliance_cli.core.model import check_url
+
+    try:
+        check_url(url, "url")
+    except Exception:  # any refusal: shown as text, never as a link
+        return False
+    return True
+
+
+def _is_url(word: str) -> bool:
+    return word[:8].lower().startswith(("http://", "https://"))
+
+
+def _cells_prefix(text: str, cells: int) -> int:
+    """How many characters of ``text`` fit in ``cells`` columns (at least one)."""
+    from rich.cells import cell_len
+
+    n = 0
+    while n < len(text) and cell_len(text[:n + 1]) <= cells:
+        n += 1
+    return max(n, 1)
+
+
 # --- list -------------------------------------------------------------------
 
 LIST_COLUMNS = ("id", "pillar", "status", "key", "title", "last_updated")
@@ -48,23 +160,26 @@ LIST_COLUMNS = ("id", "pillar", "status", "key", "title", "last_updated")
 MIN_TERMINAL_ROWS = 10
 
 
-def list_table(rows: list[dict], limit: int | None = None) -> None:
+def list_table(rows: list[dict], limit: int | None = None, out: IO | None = None) -> None:
     """``limit``: at most so many rows, 0 for all, None to fit the terminal's height."""
+    from rich import box
     from rich.table import Table
 
-    console = make_console()
+    console = make_console(file=out)
     total = len(rows)
     if limit is None:
         limit = max(MIN_TERMINAL_ROWS, console.height - 4)
     rows = rows[:limit] if limit else rows
     columns = _list_columns(rows, console.width)
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    # Two spaces between columns and a rule under the header: the title gets the room.
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
+                  header_style="bold")
     for header, width in columns.items():
         # Exact widths: Rich then neither squeezes a column nor measures every cell again.
         table.add_column(header, no_wrap=True, width=width, overflow="ellipsis")
-    cells = {"ID": lambda r: user_text(r["id"]), "Pillar": lambda r: user_text(r["pillar"]),
-             "Status": lambda r: status_text(r["status"]), "Key": lambda r: "★" if r["key"] else "",
-             "Title": lambda r: user_text(r["title"]), "Updated": lambda r: r["last_updated"] or "-"}
+    cells = {"ID": _list_id, "Pillar": lambda r: user_text(r["pillar"]),
+             "Status": lambda r: status_text(r["status"]), "Title": lambda r: user_text(r["title"]),
+             "Updated": lambda r: r["last_updated"] or "-"}
     for row in rows:
         table.add_row(*(cells[header](row) for header in columns))
     console.print(table)
@@ -72,10 +187,19 @@ def list_table(rows: list[dict], limit: int | None = None) -> None:
         make_console(stderr=True).print(f"showing {len(rows)} of {total} — --limit 0 for all")
 
 
+def _list_id(row: dict):
+    """The id, and a star for a key recommendation: the key folded into the id's column."""
+    text = user_text(row["id"])
+    if row["key"]:
+        text.append(" ★", style="bold")
+    return text
+
+
 # Dropped in this order when the terminal is too narrow for all: ids and
 # statuses are never cut, and the title gives way before anything is dropped.
-_OPTIONAL = ("Key", "Pillar", "Updated", "Title")
+_OPTIONAL = ("Pillar", "Updated", "Title")
 _TITLE_MIN = 10
+_GAP = 2  # between two columns
 
 
 def _list_columns(rows: list[dict], width: int) -> dict[str, int]:
@@ -84,21 +208,23 @@ def _list_columns(rows: list[dict], width: int) -> dict[str, int]:
     def widest(header: str, values) -> int:
         return max([len(header), *(cell_len(v) for v in values)])
 
-    columns = {"ID": widest("ID", (clean(r["id"]) for r in rows)),
+    ids = [clean(r["id"]) + (" ★" if r["key"] else "") for r in rows]
+    columns = {"ID": widest("ID", ids),
                "Pillar": widest("Pillar", (clean(r["pillar"]) for r in rows)),
                "Status": widest("Status", (r["status"] for r in rows)),
-               "Key": len("Key"),
                "Title": widest("Title", (clean(r["title"]) for r in rows)),
                "Updated": widest("Updated", (r["last_updated"] or "-" for r in rows))}
+    if all(r["id"].upper().startswith(r["pillar"].upper() + "-") for r in rows):
+        del columns["Pillar"]  # every id names its pillar: the column would say it twice
     for name in _OPTIONAL:
-        rules = 3 * (len(columns) - 1)  # " │ " between neighbours
+        rules = _GAP * (len(columns) - 1)
         others = sum(w for h, w in columns.items() if h != "Title") + rules
         if "Title" in columns and width - others >= min(_TITLE_MIN, columns["Title"]):
             columns["Title"] = min(columns["Title"], width - others)
             break
         if "Title" not in columns and others <= width:
             break
-        del columns[name]
+        columns.pop(name, None)
     return columns
 
 
@@ -138,40 +264,51 @@ def _event_line(event: dict) -> str:
     return f"{event['date']}  {event['from']} -> {event['to']}  (recorded {event['recorded_at']}, event {event['id']})"
 
 
-def show_table(detail: dict) -> None:
-    from rich.table import Table
+SHOW_LABEL = 14  # the values' column: "last updated" and two spaces
+NOTE_INDENT = 4
+
+
+def show_table(detail: dict, out: IO | None = None) -> None:
     from rich.text import Text
 
-    console = make_console()
-    head = Text.assemble((detail["id"], "bold"), "  ", user_text(detail["title"], "bold"))
-    console.print(head)
-    info = Table.grid(padding=(0, 2))
-    info.add_column(style="dim", no_wrap=True)
-    info.add_column()
+    page = Page(out)
+    lines = page.flow(Text.assemble((clean(detail["id"]), "bold"), "  "),
+                      user_text(detail["title"], "bold"), len(clean(detail["id"])) + 2)
     for label, value in _show_fields(detail)[2:]:
+        head = Text(label.ljust(SHOW_LABEL), style="dim")
         if label == "status":
-            info.add_row(label, status_text(value))
+            lines.append(head + status_text(value))
         elif label == "sources":
-            info.add_row(label, user_text("\n".join(detail["sources"]) or "-"))
+            for url in detail["sources"] or ["-"]:
+                lines += page.flow(head, [page.url(url)], SHOW_LABEL)
+                head = Text(" " * SHOW_LABEL)
         else:
-            info.add_row(label, user_text(value or "-"))
-    console.print(info)
-    console.print(Text("History", style="bold"))
+            lines += page.flow(head, user_text(value or "-"), SHOW_LABEL)
+    lines.append(Text("History", style="bold"))
     if not detail["history"]:
-        console.print(Text("  no status changes recorded", style="dim"))
+        lines.append(Text("  no status changes recorded", style="dim"))
     for event in detail["history"]:
-        console.print(_event_text(event))
-        if event["note"]:
-            console.print(Text("    ") + user_text(event["note"]))
-        for url in event["evidence"]:
-            console.print(Text("    evidence: ", style="dim") + user_text(url))
+        lines += page.flow(Text("  "), _event_words(event), SHOW_LABEL)
+        lines += _note_lines(page, event["note"], event["evidence"], NOTE_INDENT)
+    page.print(lines)
 
 
-def _event_text(event: dict):
+def _event_words(event: dict) -> list:
     from rich.text import Text
 
-    return Text.assemble("  ", event["date"], "  ", status_text(event["from"]), " → ",
-                         status_text(event["to"]), (f"  recorded {event['recorded_at'][:19]}Z", "dim"))
+    return [Text(event["date"] + " "),
+            Text.assemble(status_text(event["from"]), " → ", status_text(event["to"]), " "),
+            Text(f"recorded {event['recorded_at'][:19]}Z", style="dim")]
+
+
+def _note_lines(page: Page, note: str, evidence: list[str], indent: int) -> list:
+    """A note and its evidence under their own column: every line at ``indent``, URLs whole."""
+    from rich.text import Text
+
+    lines = page.flow(Text(" " * indent), user_text(note), indent) if note else []
+    for url in evidence:
+        lines += page.flow(Text(" " * indent), [page.url(url, "dim")], indent)
+    return lines
 
 
 # --- log ------------------------------------------------------------------------
@@ -183,28 +320,28 @@ def log_tsv(rows: list[dict], out: IO | None = None) -> None:
     write_tsv(LOG_COLUMNS, map(itemgetter(*LOG_COLUMNS), rows), out)
 
 
-def log_table(rows: list[dict]) -> None:
-    from rich.table import Table
+def log_table(rows: list[dict], out: IO | None = None, total: int | None = None) -> None:
+    """One line per change (date, id, from → to), then its note and evidence at most of the width."""
     from rich.text import Text
 
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for name in ("Date", "ID", "Change", "Note and evidence"):
-        table.add_column(name, no_wrap=name != "Note and evidence")
+    page = Page(out)
+    id_width = min(12, max((len(clean(r["id"])) for r in rows), default=0))
+    indent = 12
     for row in rows:
         change = Text.assemble(status_text(row["from"]), " → ", status_text(row["to"]))
         if row["kind"] == "undo":
-            change = Text.assemble(("undone ", "bold red"), change)
-        detail = user_text(row["note"])
-        for url in row["evidence"]:
-            detail.append("\n")
-            detail.append_text(user_text(url, "dim"))
-        table.add_row(row["date"], user_text(row["id"]), change, detail)
-    make_console().print(table)
+            change = Text.assemble(("undone ", "bold"), change) if row["to"] else Text("undone", "bold")
+        head = Text.assemble(row["date"], "  ", (clean(row["id"]).ljust(id_width), "bold"), "  ")
+        lines = page.flow(head, [change], indent)
+        lines += _note_lines(page, row["note"], row["evidence"], indent)
+        page.print(lines)
+    if total is not None and len(rows) < total:
+        make_console(stderr=True).print(f"showing {len(rows)} of {total} — --limit 0 for all")
 
 
 # --- statuses ---------------------------------------------------------------
 
-def statuses_table() -> None:
+def statuses_table(out: IO | None = None) -> None:
     from rich.table import Table
 
     table = Table(show_edge=False, header_style="bold")
@@ -212,7 +349,7 @@ def statuses_table() -> None:
         table.add_column(name)
     for s in SCALE:
         table.add_row(status_text(s.name), f"{s.score:g}", s.definition)
-    make_console().print(table)
+    make_console(file=out).print(table)
 
 
 def statuses_tsv(out: IO | None = None) -> None:
@@ -294,11 +431,129 @@ def report_plain(report: dict, out: IO | None = None) -> None:
         out.write(line + "\n")
 
 
-def report_table(report: dict) -> None:
+ROW_STATUS = 12  # a report row: "  ID  STATUS  text", its text continued under itself
+
+
+def report_table(report: dict, out: IO | None = None) -> None:
     from rich.text import Text
 
-    text = Text()  # long lines wrap: the rule and a long note stay readable whole
-    for style, line in report_lines(report, plain=False, cap=TERMINAL_SECTION_ROWS):
-        text.append(line + "\n", style=style or None)
-    text.rstrip()
-    make_console().print(text)
+    page = Page(out)
+    page.id_width = min(12, max([len(clean(r["id"])) for key in ("key", "attention", "recent")
+                                 for r in report[key]] or [6]))
+    brief, overall = report["brief"], report["overall"]
+    lines = page.flow(Text(), user_text(brief["title"], "bold"), 0)
+    lines += page.flow(Text(), user_text(f"{brief['author']}, {brief['publisher']}, {brief['published']}"
+                                         f" — as of {report['as_of']}", "dim"), 0)
+    width = max([len("Overall"), *(len(clean(p["id"])) for p in report["pillars"])])
+    lines += [Text(), *page.flow(_bar_line("Overall".ljust(width), overall, "bold"), [], 0)]
+    lines += page.flow(Text(" " * (width + 2)), _breakdown_text(overall["by_status"]), width + 2)
+    lines += page.flow(Text(), Text(f"Rule: {report['rule']}; denominator: {overall['total']} recommendations.",
+                                    style="dim"), 6)
+    lines.append(Text())
+    for p in report["pillars"]:
+        lines += page.flow(_bar_line(clean(p["id"]).ljust(width), p), user_text(p["name"]), width + 2)
+        lines += page.flow(Text(" " * (width + 2)), _breakdown_text(p["by_status"]), width + 2)
+    cap = TERMINAL_SECTION_ROWS
+    lines += _section(page, "Key recommendations", [
+        _row(page, k["id"], status_text(k["status"]), user_text(k["title"])) for k in report["key"]], cap)
+    lines += _section(page, f"Recent changes (last 30 days to {report['as_of']})", [
+        _change_rows(page, c) for c in report["recent"]], cap)
+    lines += _section(page, "Needs attention", [
+        _row(page, a["id"], status_text(a["status"]), Text("; ".join(a["reasons"]))) for a in report["attention"]], cap)
+    if "changes_since" in report:
+        since = report["changes_since"]
+        for label, key in (("Upgrades", "upgrades"), ("Downgrades", "downgrades"), ("New evidence", "new_evidence")):
+            lines += _section(page, f"{label} since {since['since']}", [_change_rows(page, c) for c in since[key]])
+    if "compare" in report:
+        compare = report["compare"]
+        rows = [_compare_row(page, "Overall", compare["overall"]),
+                *(_compare_row(page, clean(p["id"]), p) for p in compare["pillars"])]
+        lines += _section(page, f"Progress {compare['then']} -> {compare['now']}", rows)
+        lines += _section(page, f"Lost 'implemented' since {compare['then']}", [
+            _row(page, x["id"], Text.assemble("now ", status_text(x["status_now"])), user_text(x["title"]),
+                 status_width=ROW_STATUS + 4) for x in compare["lost_implemented"]])
+    page.print(lines)
+
+
+def _bar_line(label: str, summary: dict, style: str = ""):
+    from rich.text import Text
+
+    return Text.assemble((label, style), "  ", status_bar(summary["by_status"]),
+                         (f" {summary['progress']:>4.0%}  {summary['implemented']}/{summary['total']} implemented",
+                          style), "  ")
+
+
+def status_bar(by_status: dict, width: int = BAR_WIDTH):
+    """A stacked bar: a segment per status, in proportion to its count (largest remainders)."""
+    from rich.text import Text
+
+    total = sum(by_status.values())
+    counts = {name: by_status.get(name, 0) for name in BAR_ORDER}
+    if not total:
+        return Text("░" * width, style=STATUS_STYLES["not_assessed"])
+    cells = {name: n * width // total for name, n in counts.items()}
+    left = width - sum(cells.values())
+    for name in sorted(BAR_ORDER, key=lambda n: -(counts[n] * width % total))[:left]:
+        cells[name] += 1
+    bar = Text()
+    for name in BAR_ORDER:
+        bar.append(BAR_GLYPHS.get(name, "░") * cells[name], style=STATUS_STYLES[name])
+    return bar
+
+
+def _breakdown_text(by_status: dict) -> list:
+    """"6 not_assessed, 1 implemented" in scale order, each status in its colour: the bars' legend."""
+    from rich.text import Text
+
+    from alliance_cli.core.statuses import NAMES
+
+    present = [name for name in NAMES if by_status.get(name)]
+    return [Text.assemble(f"{by_status[name]} ", status_text(name), "," if i < len(present) - 1 else "")
+            for i, name in enumerate(present)]
+
+
+def _row(page: Page, rec_id: str, status, text, status_width: int = ROW_STATUS) -> list:
+    from rich.text import Text
+
+    head = Text.assemble("  ", (clean(rec_id).ljust(page.id_width), "bold"), "  ", status,
+                         " " * max(2, status_width + 2 - status.cell_len))
+    return page.flow(head, text, 2 + page.id_width + 2 + status_width + 2)
+
+
+def _change_rows(page: Page, c: dict) -> list:
+    """A change's date, id and statuses on one line; its note on the next, under the id."""
+    from rich.text import Text
+
+    head = Text.assemble("  ", c["date"], "  ", (clean(c["id"]), "bold"), "  ", status_text(c["from"]), " → ",
+                         status_text(c["to"]))
+    if c.get("downgrade"):
+        head.append("  (downgrade)", style="bold")
+    if c.get("evidence"):
+        head.append(f"  [{len(c['evidence'])} evidence]", style="dim")
+    indent = 2 + 10 + 2
+    lines = page.flow(Text(), [head], indent)
+    if c.get("note"):
+        lines += page.flow(Text(" " * indent), user_text(c["note"]), indent)
+    return lines
+
+
+def _compare_row(page: Page, label: str, d: dict) -> list:
+    from rich.text import Text
+
+    return page.flow(Text(), Text(f"  {label:<10} {d['then']:>5.0%} -> {d['now']:>4.0%}  "
+                                  f"({d['change'] * 100:+.1f} pts)  implemented {d['implemented_then']} -> "
+                                  f"{d['implemented_now']}"), 13)
+
+
+def _section(page: Page, title: str, rows: list[list], cap: int | None = None) -> list:
+    from rich.text import Text
+
+    lines = [Text(), Text(title, style="bold")]
+    if not rows:
+        lines.append(Text("  none", style="dim"))
+    for row in rows[:cap]:
+        lines += row
+    if cap is not None and len(rows) > cap:
+        lines += page.flow(Text(), Text(f"  … {len(rows) - cap} more: pipe the report (alliance report | less)"
+                                        " to see all", style="dim"), 4)
+    return lines
