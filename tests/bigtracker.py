@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alliance_cli.core import brief, dates, history
 from alliance_cli.core.statuses import NAMES
-from alliance_cli.store import tracker
+from alliance_cli.store import state, tracker
 
 PILLAR_IDS = ("SEC", "ECON", "CYBER", "CLIMATE", "HEALTH", "SPACE", "EDU", "TRADE")
 
@@ -67,7 +67,7 @@ def make_brief(n_recs: int, n_pillars: int = 4) -> dict:
 def make_event(earlier: list[dict], to: str, date: str, note: str) -> dict:
     """An event built exactly as ``State.update_status`` builds one."""
     return {
-        "id": tracker.new_event_id(),
+        "id": state.new_event_id(),
         "date": date,
         "recorded_at": dates.timestamp(dates.utc_now()),
         "from": history.status_at(history.skeletons(earlier), date),
@@ -100,8 +100,8 @@ def make_tracker(path: Path, n_recs: int, events_per_rec: int = 0, *, n_pillars:
 
 def load(path: Path) -> dict[str, dict]:
     """Every whole recommendation of the tracker at ``path``, by id, read as the CLI reads it."""
-    state = tracker.Tracker(Path(path)).read()
-    return {head["id"]: whole for head, whole in state.iter_full()}
+    view = tracker.Tracker(Path(path)).read()
+    return {head["id"]: whole for head, whole in view.iter_full()}
 
 
 def tracker_files(path: Path) -> dict[str, bytes]:

@@ -47,7 +47,7 @@ from alliance_cli.core import dates, exchange, journal, progress
 from alliance_cli.core.statuses import NAMES
 from alliance_cli.errors import InputError
 from alliance_cli.store import files, layout
-from alliance_cli.store import tracker as tracker_module
+from alliance_cli.store import state as state_module
 from alliance_cli.store.layout import EVENTS, JOURNAL, META, RECS
 from alliance_cli.store.tracker import Tracker, seed_whole
 
@@ -606,7 +606,7 @@ def test_any_sequence_of_writing_commands_keeps_the_properties(run, steps):
         clock = Clock()
         patch.setattr(dates, "now_stamp", clock.stamp)
         patch.setattr(dates, "today", lambda: TODAY)
-        patch.setattr(tracker_module, "new_event_id", clock.new_event_id)
+        patch.setattr(state_module, "new_event_id", clock.new_event_id)
         # fsync makes a save durable, not different: these properties are about bytes and
         # state (test_crash_safety is about durability), and on a busy disk it is most of the time.
         patch.setattr(files.os, "fsync", lambda fd: None)
