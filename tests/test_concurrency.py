@@ -207,8 +207,8 @@ def test_concurrent_writers_lose_nothing_while_readers_read(db):
 def test_two_trackers_in_one_folder_do_not_disturb_each_other(tmp_path):
     """Each file has its own lock: a writer of one must not touch the other's temp files."""
     a, b = tmp_path / "a.json", tmp_path / "b.json"
-    make_tracker(a, 1500, 1)
-    make_tracker(b, 1500, 1)
+    make_tracker(a, 800, 1)
+    make_tracker(b, 800, 1)
     before = {a: notes_in(a), b: notes_in(b)}
     half = PROCESSES // 2
     run_together([(a, f"a{k}") for k in range(half)] + [(b, f"b{k}") for k in range(half)])
@@ -254,7 +254,7 @@ def test_waiting_less_than_lock_timeout_then_succeeds(seeded):
 
 # --- a lock file deleted under its holder -------------------------------------------
 
-GRACE = 1.5  # how long a writer that must wait is watched: it can only fail a broken lock
+GRACE = 1.0  # how long a writer that must wait is watched: it can only fail a broken lock
 
 
 def stopping_writer(db: Path, note: str) -> subprocess.Popen:
