@@ -185,11 +185,12 @@ def _link_backup(path: Path) -> None:
         os.link(path, tmp)
     except OSError:
         return  # a file system without hard links: the save goes on without a backup
-    try:
+    with contextlib.suppress(OSError):
         os.replace(tmp, backup_path(path))
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    # Gone once renamed; still there if the rename failed, or did nothing: a rename between two
+    # links to one file (a .bak linked by a write killed before its replace) is a no-op.
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
 
 
 def clean_stale_temps(directory: Path, names: set[str]) -> None:
