@@ -754,6 +754,28 @@ def test_temp_files_and_orphans_are_never_read_and_go_at_the_next_write(db):
     assert "DECOY" not in orjson.dumps(load(db)).decode()
 
 
+def test_a_write_after_a_kill_at_backup_linked_leaves_no_temp_file(db):
+    """A kill after the backup link and before the replace leaves ``<file>.bak`` a link to the file
+    itself. The next write of the file links the file under a temp name and renames that over the
+    ``.bak``: a rename between two links to one file does nothing, and the temp file stayed."""
+    make_tracker(db, 200)
+    mine = layout.shard_of("SEC-1")
+    cli(db, "update-status", "SEC-1", "partial", "--note", "first save: every file has a .bak")
+    assert layout.shard_of("ECON-1") != mine
+    # Killed at SEC-1's body file's link, then (a write of another body file) at the head's.
+    for rec_id, n in (("SEC-1", 1), ("ECON-1", 2)):
+        cli(db, "update-status", rec_id, "stalled", "--note", "killed", code=-signal.SIGKILL,
+            ALLIANCE_TEST_CRASH_AT=f"backup-linked:{n}")
+    for path in (db, body_path(db, mine)):
+        assert os.path.samefile(path, store.backup_path(path))
+    cli(db, "update-status", "SEC-1", "implemented", "--note", "the next write")
+    assert temp_files(db) == {}, "a write that finished left a temp file"
+    for path in (db, body_path(db, mine)):
+        assert store.backup_path(path).is_file() and not os.path.samefile(path, store.backup_path(path))
+    assert [e["note"] for e in load(db)["SEC-1"]["history"]][-2:] == [
+        "first save: every file has a .bak", "the next write"]
+
+
 # --- Ctrl-C ------------------------------------------------------------------------------
 
 SAVED = "alliance: interrupted after the change was saved\n"
