@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,6 +31,7 @@ PROCESSES = 8
 PER_PROCESS = 25
 READERS = 2
 SHOWN = ("SEC-1", "ECON-2")  # both updated by every writer (see WORKER)
+PYCACHE = Path(tempfile.gettempdir()) / "alliance-tests-pycache"  # as in test_crash_safety
 
 # Waits for "go" on stdin so that every process starts its loop at once.
 WORKER = r"""
@@ -119,7 +121,8 @@ print(json.dumps({"rounds": rounds, "runs": runs, "failures": failures, "seen": 
 def cli_env(db: Path, **extra: str) -> dict:
     home = db.parent / "home"
     env = {**os.environ, "PYTHONPATH": str(SRC), "ALLIANCE_DB": str(db), "HOME": str(home),
-           "XDG_DATA_HOME": str(home / "xdg"), **extra}
+           "XDG_DATA_HOME": str(home / "xdg"), "PYTHONPYCACHEPREFIX": str(PYCACHE), **extra}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the bytecode goes to PYCACHE, not into the worktree
     for name in (store.CRASH_VAR, store.SIGNAL_VAR):
         if name not in extra:
             env.pop(name, None)
