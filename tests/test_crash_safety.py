@@ -461,6 +461,10 @@ class Lane:
             by_shard.setdefault(layout.shard_of(rec_id), []).append(rec_id)
         self.by_shard = dict(sorted(by_shard.items()))
 
+    def backups(self) -> list[Path]:
+        return [store.backup_path(self.db if name == self.db.name else bodies_dir(self.db) / name)
+                for name in sorted(self.saved)]
+
     def tag(self) -> str:
         self.n += 1
         return f"lane{self.number}-{self.n}-{os.urandom(3).hex()}"
@@ -534,23 +538,20 @@ class Lane:
         if not killed or aimed:
             backed, linked = files_done(point if killed else None, n, plan, bodies)
             self.saved.update(backed + linked)
-        for name in self.saved:
-            path = self.db if name == self.db.name else bodies_dir(self.db) / name
-            backup = store.backup_path(path)
-            assert backup.is_file(), f"{what}: {path.name} was saved, but {backup.name} is missing"
-            orjson.loads(backup.read_bytes())
+        for backup in self.backups():
+            assert backup.is_file(), f"{what}: {backup.name} is missing, though its file was saved"
 
+        left_over = {shard: orphans(head, self.db, shard) for shard in change.loaded}
         if killed:
             self.counts["aimed kills" if aimed else "random kills"] += 1
             self.counts["kills after the commit"] += there
             self.counts["kills leaving a temp file"] += bool(left)
-            self.counts["kills leaving orphans"] += any(orphans(head, self.db, s) for s in change.loaded)
+            self.counts["kills leaving orphans"] += any(left_over.values())
         else:
             self.counts["finished"] += 1
             # The write took away what the kills before it left in the files it wrote.
             assert not set(left.values()) & set(plan), f"{what}: temp files of files it wrote: {left}"
-            for shard in change.loaded:
-                assert not orphans(head, self.db, shard), f"{what}: {shard}.json keeps entries no head names"
+            assert not any(left_over.values()), f"{what}: entries no head names are left: {left_over}"
             self.counts["writes that cleaned orphans"] += had_orphans
         if there:
             self.kept.append(change)
@@ -638,6 +639,9 @@ def run_lanes(tmp_path: Path, drive) -> list[Lane]:
     real = [e for e in errors if not (isinstance(e, RuntimeError) and str(e) == "another lane failed")]
     if real:
         raise real[0]
+    for lane in lanes:
+        for backup in lane.backups():  # each a whole tracker file: the version before the last save
+            assert raw(backup), backup
     return lanes
 
 
