@@ -428,6 +428,14 @@ def lands_after_commit(point: str, n: int, bodies: int) -> bool:
     return False  # before-commit, body-written, backup-linked (bodies and the head before its replace)
 
 
+def aimed_at(point: str, n: int, bodies: int) -> str:
+    """Which write a kill at ``point:n`` interrupts: a body file's, the head's, or a cleanup's."""
+    if point in ("temp-written", "temp-synced", "backup-linked", "replaced"):
+        return "body" if n <= bodies else "head" if n == bodies + 1 else "cleanup"
+    return {"before-commit": "before the commit", "body-written": "body", "head-written": "head",
+            "body-cleaned": "cleanup"}[point]
+
+
 def files_done(point: str | None, n: int, plan: list[str], bodies: int) -> tuple[list[str], list[str]]:
     """(files replaced with a backup, files whose .bak was linked) by a run killed at ``point:n``
     (None: a run that finished)."""
@@ -454,6 +462,7 @@ class Lane:
         self.saved: set[str] = set()  # files saved once: their .bak must be there from then on
         self.counts = {"aimed kills": 0, "finished": 0, "random kills": 0, "kills after the commit": 0,
                        "kills leaving a temp file": 0, "kills leaving orphans": 0, "writes that cleaned orphans": 0}
+        self.aimed: dict[str, int] = {}  # aimed kills by the write they interrupted
         self.n = 0
         self.last_run = 0.0  # seconds from the start of the last command to its end
         by_shard: dict[str, list[str]] = {}
@@ -542,6 +551,9 @@ class Lane:
             assert backup.is_file(), f"{what}: {backup.name} is missing, though its file was saved"
 
         left_over = {shard: orphans(head, self.db, shard) for shard in change.loaded}
+        if killed and aimed:
+            where = aimed_at(point, n, bodies)
+            self.aimed[where] = self.aimed.get(where, 0) + 1
         if killed:
             self.counts["aimed kills" if aimed else "random kills"] += 1
             self.counts["kills after the commit"] += there
@@ -669,8 +681,10 @@ def test_kill_at_every_crash_point_of_every_writing_command(tmp_path):
 
     lanes = run_lanes(tmp_path, drive)
     totals = {k: sum(lane.counts[k] for lane in lanes) for k in lanes[0].counts}
-    print(f"aimed kills that landed: {totals['aimed kills']}; {totals}")
+    where = {k: sum(lane.aimed.get(k, 0) for lane in lanes) for k in ("before the commit", "body", "head", "cleanup")}
+    print(f"aimed kills that landed: {totals['aimed kills']}, in writes of {where}; {totals}")
     assert totals["aimed kills"] >= AIMED_KILLS_AT_LEAST
+    assert all(where.values()), where
 
 
 def test_kill_at_random_moments(tmp_path):
