@@ -10,8 +10,10 @@
   directory fsynced. A kill at any moment leaves the old file or the new one.
   An existing file keeps its mode and group; a new one is 0600.
 * ``write_lock`` holds ``<file>.lock`` (an advisory ``flock``, released by the
-  kernel if the process dies) and checks, once it has it, that the lock file is
-  still the one at that path: a lock file deleted under a holder is not a lock.
+  kernel if the process dies) and then the head file itself, checking each time,
+  once it has the flock, that the file is still the one at that path. A lock file
+  deleted under its holder is not a lock: the next writer makes a new one, and
+  only the head, which the holder still has locked, keeps it out.
 """
 
 import contextlib
@@ -194,11 +196,12 @@ def _link_backup(path: Path) -> None:
         os.link(path, tmp)
     except OSError:
         return  # a file system without hard links: the save goes on without a backup
-    try:
+    with contextlib.suppress(OSError):
         os.replace(tmp, backup_path(path))
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    # Gone once renamed; still there if the rename failed, or did nothing: a rename between two
+    # links to one file (a .bak linked by a write killed before its replace) is a no-op.
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
 
 
 def clean_stale_temps(directory: Path, names: set[str]) -> None:
@@ -269,19 +272,56 @@ def keep_link(source: Path, target: Path) -> bool:
 
 @contextlib.contextmanager
 def write_lock(path: Path, timeout: float) -> Iterator[None]:
-    """Hold ``<file>.lock`` for a whole read-change-write."""
+    """Hold ``<file>.lock`` and the head ``path`` (if there is one yet) for a whole read-change-write.
+
+    ``<file>.lock`` is what other tools see (any ``flock`` on it waits for us). The
+    head is locked too because the lock file can be deleted under its holder: a
+    writer that comes next makes a new lock file, gets it at once, and without the
+    head's lock would read and commit beside the holder, one update lost. Replacing
+    the head (every commit) or deleting it gives it a new inode: a writer that waited
+    on the old one opens it again, as it does a lock file.
+    """
     import time
 
     lock_file = path.with_name(path.name + ".lock")
     deadline = time.monotonic() + timeout
-    while True:
-        fd = _open_lock_file(lock_file, path)
+    lock_fd = _hold(lock_file, lambda: _open_lock_file(lock_file, path), deadline, path)
+    try:
+        head_fd = _hold(path, lambda: _open_head(path), deadline, path)
         try:
-            if _acquire(fd, lock_file, deadline, path):
-                yield
-                return
+            yield
         finally:
-            os.close(fd)  # closing the descriptor releases the lock
+            if head_fd is not None:
+                os.close(head_fd)
+    finally:
+        os.close(lock_fd)  # closing the descriptor releases the lock
+
+
+def _hold(target: Path, opener, deadline: float, path: Path) -> int | None:
+    """A descriptor of the file now at ``target``, flocked; None if ``opener`` finds none."""
+    while True:
+        fd = opener()
+        if fd is None:
+            return None
+        try:
+            if _acquire(fd, target, deadline, path):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # it was replaced or deleted while we waited: open what is there now
+
+
+def _open_head(path: Path) -> int | None:
+    """The head, to lock; None if there is none yet or it is not a regular file (the load says why)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
 
 
 def _open_lock_file(lock_file: Path, path: Path) -> int:
@@ -302,8 +342,8 @@ def _open_lock_file(lock_file: Path, path: Path) -> int:
     return fd
 
 
-def _acquire(fd: int, lock_file: Path, deadline: float, path: Path) -> bool:
-    """True once we hold the lock of the file now at ``lock_file``; False to open it again."""
+def _acquire(fd: int, target: Path, deadline: float, path: Path) -> bool:
+    """True once we hold the lock of the file now at ``target``; False to open it again."""
     import fcntl
     import time
 
@@ -316,5 +356,5 @@ def _acquire(fd: int, lock_file: Path, deadline: float, path: Path) -> bool:
                 raise BusyError(f"the tracker is busy (file {path}): another alliance command "
                                 "is still writing it; try again") from None
             time.sleep(0.02)
-    held, now = os.fstat(fd), _lstat(lock_file)
+    held, now = os.fstat(fd), _lstat(target)
     return now is not None and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
