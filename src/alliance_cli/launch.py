@@ -19,6 +19,14 @@ def main() -> None:
     # objects with no cycles: the cyclic collector would only walk them again
     # and again (a quarter of the parse time). Off from the very start.
     gc.disable()
-    from alliance_cli.cli import app
+    try:
+        from alliance_cli.store.files import crash_point
 
-    app(prog_name="alliance")
+        crash_point("launched")  # tests: a Ctrl-C while the command is still loading
+        from alliance_cli.cli import app
+        from alliance_cli.cli.app import RunOptions
+
+        app(prog_name="alliance", obj=RunOptions(own_process=True))
+    except KeyboardInterrupt:  # before the command began (while Python loaded it): nothing to save
+        sys.stderr.write("alliance: interrupted: nothing was saved\n")
+        sys.exit(130)

@@ -5,6 +5,7 @@ Errors are turned into one line on stderr and an exit code in one place
 (``output.output_options``). The commands live in ``reading`` and ``writing``.
 """
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -85,16 +86,33 @@ def main_options(
         "--version", is_eager=True, expose_value=False, callback=_print_version,
         help="Print alliance's version and exit.")] = False,
 ):
-    ctx.obj = db
+    ctx.obj = RunOptions(db=db, own_process=isinstance(ctx.obj, RunOptions) and ctx.obj.own_process)
+
+
+@dataclass
+class RunOptions:
+    """What one run of the command line was given: ``--db``, and whether the process is
+    alliance's own (``launch.main``), not a host such as a test runner."""
+
+    db: str | None = None
+    own_process: bool = False
+
+
+def db_of(ctx: typer.Context) -> str | None:
+    """The ``--db`` given to this run, from any of its contexts."""
+    options = ctx.find_root().obj
+    return options.db if isinstance(options, RunOptions) else None
 
 
 def open_tracker(ctx: typer.Context) -> "Tracker":
     from alliance_cli.store.tracker import Tracker
 
-    path, is_default = paths.resolve(ctx.find_root().obj)
+    path, is_default = paths.resolve(db_of(ctx))
     if is_default:
         paths.make_default_dir(path)
-    return Tracker(path, lock_timeout=paths.lock_timeout(),
+    # In its own process alliance keeps Ctrl-C held once a change is saved, so that the
+    # rest of the run (its last line, the interpreter's exit) is never cut short.
+    return Tracker(path, lock_timeout=paths.lock_timeout(), hold_interrupts=ctx.find_root().obj.own_process,
                    notify=lambda message: typer.echo(f"alliance: {message}", err=True))
 
 

@@ -20,10 +20,7 @@ def _state(ctx: typer.Context):
 
         # During completion no command runs, so the root callback has not stored --db
         # in ctx.obj; its parsed value is in the root's params.
-        tracker = Tracker(paths.resolve(ctx.find_root().params.get("db"))[0], lock_timeout=0)
-        if not tracker.exists():
-            return None
-        return tracker.read()
+        return Tracker(paths.resolve(ctx.find_root().params.get("db"))[0], lock_timeout=0).read(create=False)
     except Exception:  # a broken tracker: the command itself will say what is wrong
         return None
 

@@ -19,6 +19,7 @@ from typing import IO, Annotated
 
 import typer
 
+from alliance_cli.cli.app import db_of
 from alliance_cli.errors import AllianceError, InputError
 
 BY_SUFFIX = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
@@ -100,7 +101,7 @@ def output_options(*formats: str):
         def wrapper(*args, format_: str = "auto", json_: bool = False, output: Path | None = None,
                     no_pager: bool = False, **kwargs):
             ctx = kwargs[own] if own else kwargs.pop("output_ctx")
-            db = ctx.find_root().obj
+            db = db_of(ctx)
             return func(*args, out=resolve(format_, json_, output, allowed, db, not no_pager), **kwargs)
 
         wrapper.__signature__ = signature.replace(parameters=kept + added)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from alliance_cli.cli.app import app, examples, export_meta, lazy, open_tracker
+from alliance_cli.cli.app import app, db_of, examples, export_meta, lazy, open_tracker
 from alliance_cli.cli.completion import complete_id, complete_pillar, complete_status
 from alliance_cli.cli.output import Output, output_options, write_output
 from alliance_cli.errors import InputError
@@ -18,7 +18,7 @@ def path(ctx: typer.Context):
     """Print the tracker in use: its head file, then its folder of bodies."""
     from alliance_cli.store.tracker import Tracker
 
-    for name in Tracker(paths.resolve(ctx.find_root().obj)[0]).files():
+    for name in Tracker(paths.resolve(db_of(ctx))[0]).files():
         typer.echo(str(name))
 
 
@@ -226,4 +226,4 @@ def export(
     state = open_tracker(ctx).read()
     whole = ((head["seq"], rec) for head, rec in state.iter_full())
     write_output(exchange.export_parts(state.brief, state.pillars, dates.export_time(), whole), output,
-                 ctx.find_root().obj)
+                 db_of(ctx))

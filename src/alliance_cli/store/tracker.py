@@ -36,13 +36,16 @@ def seed_whole(brief: dict, now: str) -> dict:
 
 class Tracker:
     def __init__(self, path: Path, *, lock_timeout: float = 10.0, seed: Path | None = None,
-                 notify: Callable[[str], None] | None = None):
+                 notify: Callable[[str], None] | None = None, hold_interrupts: bool = False):
         # Through a symlink to the file it names: a save replaces files, and
         # replacing the link itself would quietly part it from the real tracker.
         self.path = Path(os.path.realpath(path))
         self.lock_timeout = lock_timeout
         self.seed = seed
         self.notify = notify or (lambda message: None)  # what the user should hear, once
+        # Keep SIGINT blocked once a write is committed, for the rest of the process (a
+        # command line's own process: its output and its exit then cannot be cut short).
+        self.hold_interrupts = hold_interrupts
 
     def files(self) -> list[Path]:
         """What the tracker is on disk: its head file and its folder of bodies."""
@@ -51,9 +54,10 @@ class Tracker:
     def exists(self) -> bool:
         return os.path.lexists(self.path)
 
-    def read(self) -> State:
-        """A read-only view; a missing tracker is created from the brief first."""
-        if not self.exists():
+    def read(self, *, create: bool = True) -> State:
+        """A read-only view; a missing tracker is created from the brief first (with ``create``,
+        else refused)."""
+        if create and not self.exists():
             with self.write("init"):
                 pass
         return self._load(writable=False)[0]
@@ -96,7 +100,7 @@ class Tracker:
                 files.crash_point("before-commit")
             except KeyboardInterrupt:
                 raise Interrupted("interrupted: nothing was saved") from None
-            with _interrupts_held():
+            with _interrupts_held(keep_after=self.hold_interrupts):
                 if migrated is not None:  # only now: a refused command writes nothing, backups included
                     self._keep_whole(migrations.backup_path(self.path, migrated[0]))
                 state.commit(head_changed=created or migrated is not None)
@@ -148,8 +152,13 @@ class Tracker:
 
 
 @contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Ctrl-C waits until the commit is whole: it then reports the change as saved."""
+def _interrupts_held(*, keep_after: bool) -> Iterator[None]:
+    """Ctrl-C waits until the commit is whole, and is then reported as after the save.
+
+    With ``keep_after``, SIGINT stays blocked once the commit is in: a Ctrl-C from then
+    on is never delivered, and the process ends as it would have (a pending one is
+    taken now, and reported).
+    """
     import signal
 
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -157,11 +166,19 @@ def _interrupts_held() -> Iterator[None]:
         yield
     except KeyboardInterrupt:  # one that arrived just before the block, raised inside it
         raise Interrupted("interrupted: nothing was saved") from None
-    finally:
-        try:
+    except BaseException:
+        if not keep_after:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        except KeyboardInterrupt:  # the pending Ctrl-C, delivered now that the commit is in
-            raise Interrupted("interrupted after the change was saved") from None
+        raise
+    if keep_after:
+        if signal.SIGINT in signal.sigpending():
+            signal.sigwait({signal.SIGINT})  # taken, so that it is never delivered
+            raise Interrupted("interrupted after the change was saved")
+        return
+    try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    except KeyboardInterrupt:  # the pending Ctrl-C, delivered now that the commit is in
+        raise Interrupted("interrupted after the change was saved") from None
 
 
 def _drop_legacy_index(path: Path) -> None:
