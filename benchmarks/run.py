@@ -144,11 +144,13 @@ def run_once(cmd: Command, turn: int) -> tuple[float, int, int, str]:
 def child_env(extra: dict) -> dict:
     """The same conditions whoever runs it: no PYTHON* settings (a PYTHONDONTWRITEBYTECODE would make
     alliance compile its modules on every run, a PYTHONUNBUFFERED would write its output line by
-    line) but the PYTHONPATH to the copy of the code, no colour switches, no ALLIANCE_DB."""
+    line) but the PYTHONPATH to the copy of the code, no colour switches, no ALLIANCE_DB. And no
+    pager on the terminal (as git is timed with GIT_PAGER=cat): the time a person spends reading
+    in `less` is not the command's."""
     env = {name: value for name, value in os.environ.items()
            if not (name.startswith("PYTHON") and name != "PYTHONPATH")
-           and name not in ("ALLIANCE_DB", "NO_COLOR", "FORCE_COLOR", "TERM")}
-    return {**env, "COLUMNS": str(COLUMNS), "LINES": str(LINES), **extra}
+           and name not in ("ALLIANCE_DB", "NO_COLOR", "FORCE_COLOR", "TERM", "PAGER", "ALLIANCE_PAGER")}
+    return {**env, "COLUMNS": str(COLUMNS), "LINES": str(LINES), "ALLIANCE_PAGER": "cat", **extra}
 
 
 def reset_peak_rss() -> None:

@@ -95,7 +95,7 @@ def _open_problem(path: Path, exc: OSError) -> str:
 
 def parse(path: Path, raw: bytes, what: str = "an alliance tracker file") -> dict:
     """A TinyDB file: a JSON object of tables, each an object of documents."""
-    if not raw.strip():
+    if not raw or raw.isspace():  # (strip() would copy a large file to say no)
         raise StoreError(f"{path} is empty: restore it from {backup_path(path).name} "
                          "or remove the tracker to start a new one")
     try:
