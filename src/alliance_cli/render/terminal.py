@@ -454,24 +454,24 @@ def report_table(report: dict, out: IO | None = None) -> None:
         lines += page.flow(_bar_line(clean(p["id"]).ljust(width), p), user_text(p["name"]), width + 2)
         lines += page.flow(Text(" " * (width + 2)), _breakdown_text(p["by_status"]), width + 2)
     cap = TERMINAL_SECTION_ROWS
-    lines += _section(page, "Key recommendations", [
-        _row(page, k["id"], status_text(k["status"]), user_text(k["title"])) for k in report["key"]], cap)
-    lines += _section(page, f"Recent changes (last 30 days to {report['as_of']})", [
-        _change_rows(page, c) for c in report["recent"]], cap)
-    lines += _section(page, "Needs attention", [
-        _row(page, a["id"], status_text(a["status"]), Text("; ".join(a["reasons"]))) for a in report["attention"]], cap)
+    lines += _section(page, "Key recommendations", report["key"],
+                      lambda k: _row(page, k["id"], status_text(k["status"]), user_text(k["title"])), cap)
+    lines += _section(page, f"Recent changes (last 30 days to {report['as_of']})", report["recent"],
+                      lambda c: _change_rows(page, c), cap)
+    lines += _section(page, "Needs attention", report["attention"],
+                      lambda a: _row(page, a["id"], status_text(a["status"]), Text("; ".join(a["reasons"]))), cap)
     if "changes_since" in report:
         since = report["changes_since"]
         for label, key in (("Upgrades", "upgrades"), ("Downgrades", "downgrades"), ("New evidence", "new_evidence")):
-            lines += _section(page, f"{label} since {since['since']}", [_change_rows(page, c) for c in since[key]])
+            lines += _section(page, f"{label} since {since['since']}", since[key], lambda c: _change_rows(page, c))
     if "compare" in report:
         compare = report["compare"]
-        rows = [_compare_row(page, "Overall", compare["overall"]),
-                *(_compare_row(page, clean(p["id"]), p) for p in compare["pillars"])]
-        lines += _section(page, f"Progress {compare['then']} -> {compare['now']}", rows)
-        lines += _section(page, f"Lost 'implemented' since {compare['then']}", [
-            _row(page, x["id"], Text.assemble("now ", status_text(x["status_now"])), user_text(x["title"]),
-                 status_width=ROW_STATUS + 4) for x in compare["lost_implemented"]])
+        rows = [("Overall", compare["overall"]), *((clean(p["id"]), p) for p in compare["pillars"])]
+        lines += _section(page, f"Progress {compare['then']} -> {compare['now']}", rows,
+                          lambda row: _compare_row(page, *row))
+        lines += _section(page, f"Lost 'implemented' since {compare['then']}", compare["lost_implemented"],
+                          lambda x: _row(page, x["id"], Text.assemble("now ", status_text(x["status_now"])),
+                                         user_text(x["title"]), status_width=ROW_STATUS + 4))
     page.print(lines)
 
 
@@ -545,15 +545,16 @@ def _compare_row(page: Page, label: str, d: dict) -> list:
                                   f"{d['implemented_now']}"), 13)
 
 
-def _section(page: Page, title: str, rows: list[list], cap: int | None = None) -> list:
+def _section(page: Page, title: str, items: list, draw, cap: int | None = None) -> list:
+    """A titled list of ``items``, each laid out by ``draw`` (only those shown: at most ``cap``)."""
     from rich.text import Text
 
     lines = [Text(), Text(title, style="bold")]
-    if not rows:
+    if not items:
         lines.append(Text("  none", style="dim"))
-    for row in rows[:cap]:
-        lines += row
-    if cap is not None and len(rows) > cap:
-        lines += page.flow(Text(), Text(f"  … {len(rows) - cap} more: pipe the report (alliance report | less)"
+    for item in items[:cap]:
+        lines += draw(item)
+    if cap is not None and len(items) > cap:
+        lines += page.flow(Text(), Text(f"  … {len(items) - cap} more: pipe the report (alliance report | less)"
                                         " to see all", style="dim"), 4)
     return lines
