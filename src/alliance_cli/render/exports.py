@@ -90,7 +90,7 @@ def csv_text(header: list[str], rows: list[list], preamble: list[tuple[str, str]
     Records end with ``\\r\\n`` (RFC 4180, what Excel writes): write the text to a
     file opened with ``newline=""``. A cell with a newline is quoted and keeps it
     (a Windows ``\\r\\n`` inside a note becomes ``\\n``); every other control
-    character, tab and lone ``\\r`` included, is made visible by ``render.clean``
+    character, tab and lone ``\\r`` included, is made visible by ``render.text.clean``
     as in the TSV output, so that ``cat`` on an export cannot drive the terminal.
     None is an empty cell, booleans are ``true``/``false``, a list (evidence URLs)
     is one cell with its items separated by spaces.

@@ -3,7 +3,7 @@
 The page is meant to be mailed, archived and printed, and to look the same
 offline years later: it loads nothing and runs nothing, and its
 Content-Security-Policy tells the browser so, as a second line of defence.
-All user text goes through ``render.clean`` (control characters made visible)
+All user text goes through ``render.text.clean`` (control characters made visible)
 and ``html.escape``; only http(s) evidence URLs become links.
 """
 
