@@ -66,7 +66,7 @@ def test_report_csv_has_one_row_per_pillar_and_all(run, db):
     record(run)
     data = build(db)
     rows = read_csv_rows(exports.report_csv(data["report"], data["meta"]))
-    assert rows[0] == ["pillar_id", "pillar_name", "progress", "implemented", "total", *NAMES]
+    assert rows[0] == ["pillar_id", "pillar_name", "progress", "implemented", "total", *(f"n_{s}" for s in NAMES)]
     assert [r[0] for r in rows[1:]] == [p["id"] for p in data["report"]["pillars"]] + ["ALL"]
     overall = data["report"]["overall"]
     assert rows[-1][2:5] == [str(overall["progress"]), str(overall["implemented"]), str(overall["total"])]
@@ -196,3 +196,11 @@ def test_csv_exports_parse_back_with_consistent_widths(run, db, name):
     record(run)
     rows = read_csv_rows(EXPORTS[name](build(db)))
     assert len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows)
+
+
+def test_report_csv_names_each_column_once(run):
+    rows = read_csv_rows(run("report", "--format", "csv").stdout)
+    header = rows[0]
+    assert len(header) == len(set(header)), header
+    assert header[:5] == ["pillar_id", "pillar_name", "progress", "implemented", "total"]
+    assert header[5:] == [f"n_{name}" for name in NAMES]

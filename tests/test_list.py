@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -57,9 +58,10 @@ def test_table_on_request_shows_a_limit_footer(run):
 
 @pytest.mark.parametrize(("lines", "shown"), [(8, 10), (18, 14), (40, len(ALL_IDS))])
 def test_the_terminal_table_fits_the_screen_unless_a_limit_is_given(run, lines, shown):
-    env = {"NO_COLOR": "1", "LINES": str(lines)}
+    env = {"NO_COLOR": "1", "LINES": str(lines), "TTY_COMPATIBLE": "1"}  # Rich: treat the output as a terminal
     result = run("list", "--format", "table", env=env)
-    rows = [line.split()[0] for line in result.stdout.splitlines()[2:]]
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)  # a terminal gets bold and dim even with NO_COLOR
+    rows = [line.split()[0] for line in plain.splitlines()[2:]]
     assert rows == ALL_IDS[:shown]  # header and rule, rows, footer and prompt: lines - 4, at least 10
     footer = f"showing {shown} of {len(ALL_IDS)}"
     assert (footer in result.stderr) == (shown < len(ALL_IDS))
@@ -98,3 +100,27 @@ def test_unknown_filters_are_refused(run, seeded):
         result = run("list", *args, code=2)
         assert needle in result.stderr and result.stdout == ""
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_repeated_status_or_pillar_means_any_of_them(run):
+    import json
+
+    run("update-status", "SEC-1", "stalled", "--date", "2024-01-01")
+    run("update-status", "ECON-1", "in-progress", "--date", "2024-01-01")
+    run("update-status", "CYBER-1", "partial", "--date", "2024-01-01")
+    rows = json.loads(run("list", "--status", "stalled", "--status", "in_progress", "--json").stdout)
+    assert [r["id"] for r in rows] == ["SEC-1", "ECON-1"]
+    rows = json.loads(run("list", "-p", "sec", "-p", "CYBER", "--json").stdout)
+    assert {r["pillar"] for r in rows} == {"SEC", "CYBER"} and len(rows) == 9
+    csv = run("list", "-s", "stalled", "-s", "partial", "--format", "csv").stdout
+    assert "# filters: status=stalled partial" in csv
+
+
+def test_a_table_sent_to_a_file_has_every_row(run, tmp_path):
+    """On a terminal the table fits the screen; redirected, --help says all, and all it is."""
+    from bigtracker import make_tracker
+
+    big = tmp_path / "big.json"
+    make_tracker(big, 60)
+    out = run("--db", str(big), "list", "--format", "table", env={"LINES": "24"}).stdout
+    assert sum(1 for line in out.splitlines() if line.split() and line.split()[0].count("-") == 1) == 60

@@ -43,10 +43,12 @@ def statuses(*, out: Output):
 @output_options("csv", "markdown")
 def list_(
     ctx: typer.Context,
-    pillar: Annotated[str | None, typer.Option(
-        "--pillar", "-p", metavar="PILLAR", help="Only this pillar.", autocompletion=complete_pillar)] = None,
-    status: Annotated[str | None, typer.Option(
-        "--status", "-s", metavar="STATUS", help="Only this status.", autocompletion=complete_status)] = None,
+    pillar: Annotated[list[str] | None, typer.Option(
+        "--pillar", "-p", metavar="PILLAR", help="Only this pillar; repeat for any of several.",
+        autocompletion=complete_pillar)] = None,
+    status: Annotated[list[str] | None, typer.Option(
+        "--status", "-s", metavar="STATUS", help="Only this status; repeat for any of several.",
+        autocompletion=complete_status)] = None,
     key: Annotated[bool, typer.Option("--key", help="Only the brief's key recommendations.")] = False,
     search: Annotated[str | None, typer.Option(
         "--search", metavar="TEXT", help="Only those whose id, title or text contain TEXT.")] = None,
@@ -62,14 +64,16 @@ def list_(
 
     state = open_tracker(ctx).read()
     day = dates.today()
-    filters = {"pillar": state.pillar_id(pillar) if pillar else None,
-               "status": parse_status(status) if status else None, "key": key}
+    pillars = list(dict.fromkeys(state.pillar_id(p) for p in pillar or ()))
+    statuses = list(dict.fromkeys(parse_status(s) for s in status or ()))
     recs = state.recommendations()
     found = None
     if search is not None:  # the text lives in the bodies: read them one file at a time
         found = {head["id"] for head, whole in state.iter_full(recs) if progress.matches(whole, search)}
-    rows = progress.select_rows(recs, day.isoformat(), ids=found, **filters)
-    meta = export_meta(state, day, {**filters, "search": search, "limit": limit})
+    rows = progress.select_rows(recs, day.isoformat(), pillars=set(pillars), statuses=set(statuses), key=key,
+                                ids=found)
+    meta = export_meta(state, day, {"pillar": _one_or_all(pillars), "status": _one_or_all(statuses), "key": key,
+                                    "search": search, "limit": limit})
     shown = rows[:limit] if limit else rows
     out.emit({
         "json": lambda f: text.write_json(shown, f),
@@ -80,6 +84,11 @@ def list_(
     })
 
 
+
+
+def _one_or_all(values: list[str]):
+    """A filter as an export states it: one value as itself, several as a list, none as None."""
+    return values[0] if len(values) == 1 else (values or None)
 @app.command(epilog=examples("alliance show SEC-2", "alliance show sec-2 --json", "alliance show SEC-2 -o SEC-2.md"))
 @output_options("markdown")
 def show(

@@ -46,17 +46,18 @@ def _row(rec: dict, last: str | None) -> dict:
     }
 
 
-def select_rows(recs: list[dict], as_of: str, *, pillar: str | None = None, status: str | None = None,
+def select_rows(recs: list[dict], as_of: str, *, pillars: set[str] | None = None, statuses: set[str] | None = None,
                 key: bool = False, ids: set[str] | None = None) -> list[dict]:
-    """The list view: rows as of a date, filtered; ``ids``: only these (a search's matches)."""
+    """The list view: rows as of a date, filtered: in any of ``pillars``, at any of ``statuses``;
+    ``ids``: only these (a search's matches)."""
     rows = []
     for rec in recs:
-        if (pillar and rec["pillar"] != pillar) or (key and not rec["key"]):
+        if (pillars and rec["pillar"] not in pillars) or (key and not rec["key"]):
             continue
         if ids is not None and rec["id"] not in ids:
             continue
         row = rec_row(rec, as_of)
-        if status is None or row["status"] == status:
+        if not statuses or row["status"] in statuses:
             rows.append(row)
     return rows
 

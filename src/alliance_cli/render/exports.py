@@ -137,8 +137,9 @@ def csv_preamble(meta: dict) -> list[tuple[str, str]]:
 
 
 def report_csv(report: dict, meta: dict) -> str:
-    """One row per pillar and an ``ALL`` row; ``progress`` is a fraction (0.4 is 40%)."""
-    header = ["pillar_id", "pillar_name", "progress", "implemented", "total", *NAMES]
+    """One row per pillar and an ``ALL`` row; ``progress`` is a fraction (0.4 is 40%); ``n_<status>``
+    counts each status (``implemented`` is also ``n_implemented``: one name per column)."""
+    header = ["pillar_id", "pillar_name", "progress", "implemented", "total", *(f"n_{s}" for s in NAMES)]
 
     def row(pid: str, name: str, summary: dict) -> list:
         return [pid, name, summary["progress"], summary["implemented"], summary["total"],

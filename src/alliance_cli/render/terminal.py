@@ -167,8 +167,8 @@ def list_table(rows: list[dict], limit: int | None = None, out: IO | None = None
 
     console = make_console(file=out)
     total = len(rows)
-    if limit is None:
-        limit = max(MIN_TERMINAL_ROWS, console.height - 4)
+    if limit is None:  # what fits the screen on a terminal; a table sent to a file or a pipe has every row
+        limit = max(MIN_TERMINAL_ROWS, console.height - 4) if console.is_terminal else 0
     rows = rows[:limit] if limit else rows
     columns = _list_columns(rows, console.width)
     # Two spaces between columns and a rule under the header: the title gets the room.
