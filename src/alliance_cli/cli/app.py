@@ -81,7 +81,8 @@ def _print_version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option(
-        "--db", metavar="PATH", help="Tracker file to use (default: ALLIANCE_DB, then the user data dir).")] = None,
+        "--db", metavar="PATH",
+        help="The tracker to use, by its head file (default: ALLIANCE_DB, then the user data dir).")] = None,
     version: Annotated[bool, typer.Option(
         "--version", is_eager=True, expose_value=False, callback=_print_version,
         help="Print alliance's version and exit.")] = False,
