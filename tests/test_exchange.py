@@ -153,3 +153,20 @@ def test_import_merges_into_a_tracker_made_after_it_looked(run, tmp_path, db, mo
     assert looked and result.stdout.startswith(f"merged {exported}")
     notes = {e["note"] for r in json.loads(run("export").stdout)["recommendations"] for e in r["history"]}
     assert {"from the other copy", "already here"} <= notes
+
+
+def test_import_matches_ids_in_any_case_and_keeps_the_trackers_spelling(run, tmp_path, db):
+    other = tmp_path / "other.json"
+    with_db(run, other, "update-status", "SEC-1", "partial", "--date", "2024-02-02", "--note", "theirs")
+    data = json.loads(with_db(run, other, "export").stdout)
+    for rec in data["recommendations"]:
+        rec["id"] = rec["id"].lower()
+    exported = tmp_path / "lower.json"
+    exported.write_text(json.dumps(data), encoding="utf-8")
+    run("update-status", "SEC-1", "in-progress", "--date", "2024-01-01", "--note", "mine")
+    out = run("import", str(exported)).stdout
+    assert "0 added" in out and "1 new events" in out
+    ids = [r["id"] for r in json.loads(run("list", "--json").stdout)]
+    assert "SEC-1" in ids and "sec-1" not in ids
+    notes = [e["note"] for e in json.loads(run("show", "SEC-1", "--json").stdout)["history"]]
+    assert notes == ["mine", "theirs"]

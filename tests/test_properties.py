@@ -146,25 +146,21 @@ class Model:
         self.command(change)
 
     def merge(self, export: dict) -> None:
-        """exchange.merge as it is today: pillars and recommendations matched by id, the
-        imported fields win (a field the export lacks, such as a cleared due, is kept),
-        events are the union by event id."""
-        for rec in export["recommendations"]:
-            if rec["id"] not in self.recs and self.find(rec["id"]) is not None:
-                # An id matched exactly, so an id of another case is a new recommendation,
-                # and adding it is refused: the whole import writes nothing.
-                raise Refused("an imported id differs from one here only in case")
+        """exchange.merge as it is today: pillars matched by id, recommendations by id in any
+        case (the tracker's spelling kept), the imported fields win (a field the export lacks,
+        such as a cleared due, is kept), events are the union by event id."""
 
         def change(pillars, recs):
             known = {p["id"] for p in pillars}
             pillars.extend(p for p in export["pillars"] if p["id"] not in known)
             for rec in export["recommendations"]:
                 fields = {k: v for k, v in rec.items() if k not in ("status", "history")}
-                if rec["id"] not in recs:
+                here = next((rec_id for rec_id in recs if rec_id.upper() == rec["id"].upper()), None)
+                if here is None:
                     recs[rec["id"]] = {**fields, "history": list(rec["history"])}
                     continue
-                mine = recs[rec["id"]]
-                mine.update(fields)
+                mine = recs[here]
+                mine.update({k: v for k, v in fields.items() if k != "id"})
                 ids = {e["id"] for e in mine["history"]}
                 mine["history"].extend(e for e in rec["history"] if e["id"] not in ids)
         self.command(change)

@@ -61,10 +61,11 @@ def merge(state, data: dict) -> dict:
     """Merge an export into a tracker's writable state; returns counts of what changed."""
     counts = {"added": 0, "updated": 0, "events": 0, "pillars": 0}
     counts["pillars"] = state.add_pillars(data["pillars"])
-    existing = {rec["id"]: rec for rec in state.recommendations()}
+    # Ids are the same whatever their case, here as everywhere: the tracker's spelling is kept.
+    existing = {rec["id"].upper(): rec for rec in state.recommendations()}
     for rec in data["recommendations"]:
         fields = {k: rec[k] for k in REC_FIELDS if k in rec}
-        current = existing.get(rec["id"])
+        current = existing.get(rec["id"].upper())
         if current is None:
             state.add_recommendation(fields, rec.get("history", []))
             counts["added"] += 1
