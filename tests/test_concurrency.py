@@ -36,7 +36,7 @@ PYCACHE = Path(tempfile.gettempdir()) / "alliance-tests-pycache"  # as in test_c
 # Waits for "go" on stdin so that every process starts its loop at once.
 WORKER = r"""
 import sys
-from alliance_cli.cli import main
+from alliance_cli.launch import run
 
 tag, count = sys.argv[1], int(sys.argv[2])
 print("ready", flush=True)
@@ -44,12 +44,7 @@ sys.stdin.readline()
 codes = []
 for i in range(count):
     rec = ("SEC", "ECON", "CYBER", "CLIMATE")[i % 4] + "-" + str(i % 5 + 1)
-    sys.argv = ["alliance", "update-status", rec, ("partial", "in-progress")[i % 2], "--note", f"{tag}:{i}"]
-    try:
-        main()
-        codes.append(0)
-    except SystemExit as exc:
-        codes.append(exc.code or 0)
+    codes.append(run(["update-status", rec, ("partial", "in-progress")[i % 2], "--note", f"{tag}:{i}"]))
 print("codes", *codes, flush=True)
 """
 
@@ -59,7 +54,7 @@ print("codes", *codes, flush=True)
 # Says "ready" once its first round is done, and prints a summary at the end.
 READER = r"""
 import gc, io, json, os, sys
-from alliance_cli.cli import main
+from alliance_cli.launch import run as alliance
 
 stop, n_recs, shown = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 failures, seen, rounds, runs = [], {}, 0, 0
@@ -70,15 +65,11 @@ def run(*args):
     runs += 1
     out, err = io.StringIO(), io.StringIO()
     sys.stdout, sys.stderr = out, err
-    sys.argv = ["alliance", *args]
     try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
+        code = alliance(list(args))
     finally:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        gc.collect()  # main() turns the collector off; a long loop needs it
+        gc.collect()  # a command turns the collector off; a long loop needs it
     if code != 0 or err.getvalue():
         raise AssertionError(f"exit {code}: {err.getvalue()[-500:]}")
     return json.loads(out.getvalue())

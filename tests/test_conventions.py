@@ -44,8 +44,7 @@ def test_version_prints_the_package_version_fast_and_touches_nothing(env, db, tm
     assert not db.exists() and not (tmp_path / "xdg-data").exists()
     # Answered before Typer (or anything heavy) is imported.
     probe = subprocess.run([sys.executable, "-c", (
-        "import sys; sys.argv = ['alliance', '--version']\n"
-        "from alliance_cli.launch import main; main()\n"
+        "import sys\nfrom alliance_cli.launch import run; run(['--version'])\n"
         "print(sorted(m for m in ('typer', 'rich', 'tinydb', 'dateutil') if m in sys.modules))")],
         env=env, capture_output=True, text=True, timeout=60)
     assert probe.stdout.splitlines() == [f"alliance {version('alliance-cli')}", "[]"], probe.stderr

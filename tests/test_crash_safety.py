@@ -143,7 +143,7 @@ def plant_name(target: str) -> str:
 
 # --- the readers ------------------------------------------------------------------------
 
-# A process that runs CLI commands as `alliance ARGS` does (launch.main), for each
+# A process that runs CLI commands as `alliance ARGS` does (launch.run), for each
 # line it is sent: `list --json` and `export`, each with its stdout and stderr to
 # files; it prints their exit codes. Each command reads the tracker afresh from
 # disk; what the process keeps from one line to the next is the imported code, so
@@ -161,12 +161,8 @@ def run(out, err, argv):
         new = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(new, fd)
         os.close(new)
-    sys.argv = ["alliance", *argv]
     try:
-        launch.main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        code = launch.run(argv)
     except BaseException:
         traceback.print_exc()
         code = 99
@@ -181,7 +177,7 @@ def run(out, err, argv):
 
 for count, line in enumerate(sys.stdin):
     if count % 16 == 15:
-        gc.collect()  # launch.main turns the collector off: fine for one command, not for hundreds
+        gc.collect()  # launch.run turns the collector off: fine for one command, not for hundreds
     requests = [request.split("\t") for request in line.rstrip("\n").split("\0")]
     print(*(run(out, err, argv) for out, err, *argv in requests), flush=True)
 """

@@ -80,3 +80,30 @@ def test_output_onto_the_trackers_own_files_is_refused(run, seeded, tmp_path):
             result = run(*command, code=2)
             assert "is one of the tracker's own files" in result.stderr, command
     assert tree_state(tmp_path) == before
+
+
+def test_the_process_leaves_with_all_its_output_and_its_exit_code(tmp_path):
+    """`alliance` skips the interpreter's teardown (launch.main): nothing may be lost by it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from bigtracker import make_tracker
+
+    big = tmp_path / "big.json"
+    make_tracker(big, 3000, 1)
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src, "HOME": str(tmp_path)}
+    argv = [sys.executable, "-m", "alliance_cli", "--db", str(big)]
+    listed = subprocess.run([*argv, "list"], env=env, capture_output=True, text=True, timeout=120)
+    assert (listed.returncode, listed.stderr) == (0, "") and len(listed.stdout.splitlines()) == 3001
+    exported = subprocess.run([*argv, "export"], env=env, capture_output=True, timeout=120)
+    assert exported.returncode == 0 and exported.stdout.endswith(b"}\n") and len(exported.stdout) > 1_000_000
+    refused = subprocess.run([*argv, "show", "NOPE-1"], env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and refused.stderr.startswith("alliance: unknown recommendation")
+    # A reader that stops early (as `| head -1`): exit 1 and not a word, as before.
+    proc = subprocess.Popen([*argv, "list"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=120) in (0, 1) and proc.stderr.read() == b""
