@@ -70,17 +70,19 @@ def list_(
     found = None
     if search is not None:  # the text lives in the bodies: read them one file at a time
         found = {head["id"] for head, whole in state.iter_full(recs) if progress.matches(whole, search)}
-    rows = progress.select_rows(recs, day.isoformat(), pillars=set(pillars), statuses=set(statuses), key=key,
-                                ids=found)
+    rows = progress.select_rows(progress.matching(recs, pillars=set(pillars), key=key, ids=found), day.isoformat(),
+                                set(statuses))
     meta = export_meta(state, day, {"pillar": _one_or_all(pillars), "status": _one_or_all(statuses), "key": key,
                                     "search": search, "limit": limit})
-    shown = rows[:limit] if limit else rows
+    def shown() -> list[dict]:  # rows may be made as they are asked for (progress.Rows): a table asks a screenful
+        return rows[:limit or None]
+
     out.emit({
-        "json": lambda f: text.write_json(shown, f),
+        "json": lambda f: text.write_json(shown(), f),
         "table": lambda f: terminal.list_table(rows, limit, f),
-        "tsv": lambda f: terminal.list_tsv(shown, f),
-        "csv": lambda f: f.write(lazy("exports").list_csv(shown, meta)),
-        "markdown": lambda f: f.write(lazy("exports").list_markdown(shown, meta)),
+        "tsv": lambda f: terminal.list_tsv(shown(), f),
+        "csv": lambda f: f.write(lazy("exports").list_csv(shown(), meta)),
+        "markdown": lambda f: f.write(lazy("exports").list_markdown(shown(), meta)),
     })
 
 

@@ -6,6 +6,7 @@ serves today's report and any past one.
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 
 from alliance_cli.core import history
 from alliance_cli.core.statuses import DEFAULT, NAMES, SCORE_RULE, is_downgrade, score
@@ -46,20 +47,35 @@ def _row(rec: dict, last: str | None) -> dict:
     }
 
 
-def select_rows(recs: list[dict], as_of: str, *, pillars: set[str] | None = None, statuses: set[str] | None = None,
-                key: bool = False, ids: set[str] | None = None) -> list[dict]:
-    """The list view: rows as of a date, filtered: in any of ``pillars``, at any of ``statuses``;
-    ``ids``: only these (a search's matches)."""
-    rows = []
-    for rec in recs:
-        if (pillars and rec["pillar"] not in pillars) or (key and not rec["key"]):
-            continue
-        if ids is not None and rec["id"] not in ids:
-            continue
-        row = rec_row(rec, as_of)
-        if not statuses or row["status"] in statuses:
-            rows.append(row)
-    return rows
+def matching(recs: list[dict], *, pillars: set[str] | None = None, key: bool = False,
+             ids: set[str] | None = None) -> list[dict]:
+    """The recommendations in any of ``pillars``, key ones only with ``key``, only ``ids`` (a
+    search's matches) if given: the filters that need no history."""
+    return [rec for rec in recs if (not pillars or rec["pillar"] in pillars) and (not key or rec["key"])
+            and (ids is None or rec["id"] in ids)]
+
+
+class Rows(Sequence):
+    """The list view of ``recs`` as of a date, each row made when it is asked for: a terminal
+    shows a screenful of thousands. Slicing gives a list."""
+
+    def __init__(self, recs: list[dict], as_of: str):
+        self.recs, self.as_of = recs, as_of
+
+    def __len__(self) -> int:
+        return len(self.recs)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [rec_row(rec, self.as_of) for rec in self.recs[index]]
+        return rec_row(self.recs[index], self.as_of)
+
+
+def select_rows(recs: list[dict], as_of: str, statuses: set[str] | None = None):
+    """The list view's rows: every one at any of ``statuses``; without them, rows made as asked for."""
+    if not statuses:
+        return Rows(recs, as_of)
+    return [row for row in Rows(recs, as_of)[:] if row["status"] in statuses]
 
 
 def matches(rec: dict, needle: str) -> bool:

@@ -169,7 +169,7 @@ def list_table(rows: list[dict], limit: int | None = None, out: IO | None = None
     total = len(rows)
     if limit is None:  # what fits the screen on a terminal; a table sent to a file or a pipe has every row
         limit = max(MIN_TERMINAL_ROWS, console.height - 4) if console.is_terminal else 0
-    rows = rows[:limit] if limit else rows
+    rows = rows[:limit or None]  # a list, made once (rows may be made as asked for)
     columns = _list_columns(rows, console.width)
     # Two spaces between columns and a rule under the header: the title gets the room.
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
