@@ -361,31 +361,29 @@ def statuses_tsv(out: IO | None = None) -> None:
 TERMINAL_SECTION_ROWS = 20
 
 
-def report_lines(report: dict, *, plain: bool, cap: int | None = None) -> Iterable[tuple[str, str]]:
-    """The report as (style, line) pairs: the one layout behind both renderings.
-
-    ``cap`` limits each list section on a terminal, as `list` limits its rows.
-    """
+def report_lines(report: dict) -> Iterable[str]:
+    """The piped report, line by line: every section whole, nothing wrapped (the terminal
+    view is ``report_table``)."""
     brief, overall = report["brief"], report["overall"]
-    yield "bold", clean(brief["title"])
-    yield "dim", clean(f"{brief['author']}, {brief['publisher']}, {brief['published']} — as of {report['as_of']}")
-    yield "", ""
-    yield "bold", (f"Overall  {bar(overall['progress'], plain=plain)} {overall['progress']:>4.0%}  "
-                   f"{overall['implemented']}/{overall['total']} implemented")
-    yield "dim", f"Rule: {report['rule']}; denominator: {overall['total']} recommendations."
-    yield "", ""
+    yield clean(brief["title"])
+    yield clean(f"{brief['author']}, {brief['publisher']}, {brief['published']} — as of {report['as_of']}")
+    yield ""
+    yield (f"Overall  {bar(overall['progress'])} {overall['progress']:>4.0%}  "
+           f"{overall['implemented']}/{overall['total']} implemented")
+    yield f"Rule: {report['rule']}; denominator: {overall['total']} recommendations."
+    yield ""
     width = max((len(p["id"]) for p in report["pillars"]), default=0)
     for p in report["pillars"]:
-        yield "", (f"{p['id']:<{width}}  {bar(p['progress'], plain=plain)} {p['progress']:>4.0%}  "
-                   f"{p['implemented']}/{p['total']} implemented  {clean(p['name'])}")
-        yield "dim", " " * (width + 2) + breakdown(p["by_status"])
+        yield (f"{p['id']:<{width}}  {bar(p['progress'])} {p['progress']:>4.0%}  "
+               f"{p['implemented']}/{p['total']} implemented  {clean(p['name'])}")
+        yield " " * (width + 2) + breakdown(p["by_status"])
     yield from _report_section("Key recommendations", [
-        f"{k['id']:<12} {k['status']:<13} {clean(k['title'])}" for k in report["key"]], cap)
+        f"{k['id']:<12} {k['status']:<13} {clean(k['title'])}" for k in report["key"]])
     yield from _report_section(f"Recent changes (last 30 days to {report['as_of']})", [
         f"{c['date']}  {c['id']:<12} {c['from']} -> {c['to']}{'  (downgrade)' if c['downgrade'] else ''}"
-        + (f"  {clean(c['note'])}" if c["note"] else "") for c in report["recent"]], cap)
+        + (f"  {clean(c['note'])}" if c["note"] else "") for c in report["recent"]])
     yield from _report_section("Needs attention", [
-        f"{a['id']:<12} {a['status']:<13} {'; '.join(a['reasons'])}" for a in report["attention"]], cap)
+        f"{a['id']:<12} {a['status']:<13} {'; '.join(a['reasons'])}" for a in report["attention"]])
     if "changes_since" in report:
         yield from _since_lines(report["changes_since"])
     if "compare" in report:
@@ -398,12 +396,12 @@ def _change_line(c: dict) -> str:
     return f"{c['date']}  {c['id']:<12} {c['from']} -> {c['to']}{evidence}{note}"
 
 
-def _since_lines(since: dict) -> Iterable[tuple[str, str]]:
+def _since_lines(since: dict) -> Iterable[str]:
     for label, key in (("Upgrades", "upgrades"), ("Downgrades", "downgrades"), ("New evidence", "new_evidence")):
         yield from _report_section(f"{label} since {since['since']}", [_change_line(c) for c in since[key]])
 
 
-def _compare_lines(compare: dict) -> Iterable[tuple[str, str]]:
+def _compare_lines(compare: dict) -> Iterable[str]:
     def row(label: str, d: dict) -> str:
         return (f"{label:<10} {d['then']:>5.0%} -> {d['now']:>4.0%}  ({d['change'] * 100:+.1f} pts)  "
                 f"implemented {d['implemented_then']} -> {d['implemented_now']}")
@@ -414,20 +412,18 @@ def _compare_lines(compare: dict) -> Iterable[tuple[str, str]]:
         f"{x['id']:<12} now {x['status_now']:<13} {clean(x['title'])}" for x in compare["lost_implemented"]])
 
 
-def _report_section(title: str, lines: list[str], cap: int | None = None) -> Iterable[tuple[str, str]]:
-    yield "", ""
-    yield "bold", title
+def _report_section(title: str, lines: list[str]) -> Iterable[str]:
+    yield ""
+    yield title
     if not lines:
-        yield "dim", "  none"
-    for line in lines[:cap]:
-        yield "", "  " + line
-    if cap is not None and len(lines) > cap:
-        yield "dim", f"  … {len(lines) - cap} more: pipe the report (alliance report | less) to see all"
+        yield "  none"
+    for line in lines:
+        yield "  " + line
 
 
 def report_plain(report: dict, out: IO | None = None) -> None:
     out = out or sys.stdout
-    for _style, line in report_lines(report, plain=True):
+    for line in report_lines(report):
         out.write(line + "\n")
 
 

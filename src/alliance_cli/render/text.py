@@ -119,10 +119,10 @@ def cell_text(value) -> str:
 BAR_WIDTH = 20
 
 
-def bar(progress: float, *, plain: bool) -> str:
+def bar(progress: float) -> str:
+    """Progress as a plain bar of ``#`` and ``-``, for the piped report."""
     filled = round(progress * BAR_WIDTH)
-    full, empty = ("#", "-") if plain else ("█", "░")
-    return full * filled + empty * (BAR_WIDTH - filled)
+    return "#" * filled + "-" * (BAR_WIDTH - filled)
 
 
 def breakdown(by_status: dict) -> str:

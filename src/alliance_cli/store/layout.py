@@ -22,7 +22,7 @@ import hashlib
 import zlib
 from pathlib import Path
 
-from alliance_cli.core.history import id_of, parts, skeleton
+from alliance_cli.core.history import id_of, parts, skeletons
 from alliance_cli.core.model import BODY_FIELDS, HEAD_FIELDS, NOTE_FIELDS
 
 SHARDS = 64
@@ -63,7 +63,7 @@ def split(rec: dict, seq: int) -> tuple[dict, dict, dict[str, dict]]:
     head = {k: rec[k] for k in HEAD_FIELDS if rec.get(k) is not None}
     head["seq"] = seq
     head["body"] = body_key(rec["id"], body)
-    head["history"] = sorted(skeleton(e) for e in rec["history"])
+    head["history"] = skeletons(rec["history"])
     notes = {e["id"]: {k: e[k] for k in NOTE_FIELDS} for e in rec["history"]}
     return head, body, notes
 
