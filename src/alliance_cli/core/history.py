@@ -66,6 +66,11 @@ def _end(history: list[str], as_of: str | None) -> int:
     return len(history) if as_of is None else bisect_right(history, as_of + _AFTER_ANY_DAY)
 
 
+def up_to(history: list[str], as_of: str | None) -> list[str]:
+    """The events dated up to ``as_of`` (all of them without one), in order."""
+    return history[:_end(history, as_of)]
+
+
 def latest(history: list[str], as_of: str | None = None) -> str | None:
     """The latest event's skeleton as of a date (ISO), or None."""
     end = _end(history, as_of)

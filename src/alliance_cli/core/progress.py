@@ -246,7 +246,7 @@ def every_recommendation(recs: list[dict], as_of: dt.date, notes) -> list[dict]:
     day = as_of.isoformat()
     rows, where = [], {}
     for i, rec in enumerate(recs):
-        upto = [skel for skel in rec["history"] if history.date_of(skel) <= day]
+        upto = history.up_to(rec["history"], day)
         rows.append({**_row(rec, upto[-1] if upto else None), "note": "", "evidence": [], "note_date": None})
         where |= {history.id_of(skel): (i, n, history.date_of(skel)) for n, skel in enumerate(upto)}
     best: dict[int, int] = {}
