@@ -109,12 +109,10 @@ class State:
         return found
 
     def _unknown_id_message(self, rec_id: str) -> str:
-        import difflib
+        from alliance_cli.core.suggest import close_matches
 
-        by_upper = {doc["id"].upper(): doc["id"] for doc in self.recs.all()}
-        close = difflib.get_close_matches(rec_id.strip().upper(), list(by_upper), n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(by_upper[c] for c in close)}?" if close else \
-            "see `alliance list` for the ids"
+        close = close_matches(rec_id, {doc["id"]: [doc["id"]] for doc in self.recs.all()}, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}?" if close else "see `alliance list` for the ids"
         return f"unknown recommendation {rec_id!r}: {hint}"
 
     def full(self, rec: dict) -> dict:
