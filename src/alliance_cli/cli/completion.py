@@ -75,3 +75,11 @@ def complete_status(incomplete: str) -> list[tuple[str, str]]:
     from alliance_cli.core.statuses import SCALE
 
     return _offer(incomplete, ((s.name, s.definition) for s in SCALE), fold=_status_key)
+
+
+def complete_id_or_status(ctx: typer.Context, args: list[str], incomplete: str) -> list[tuple[str, str]]:
+    """``update-status ID... STATUS``: an id first, then another id or the status."""
+    typed = [word for word in args if not word.startswith("-")]
+    after_command = typed[typed.index("update-status") + 1:] if "update-status" in typed else []
+    ids = complete_id(ctx, incomplete)
+    return ids if not after_command else [*ids, *complete_status(incomplete)]

@@ -11,31 +11,99 @@ from typing import Annotated
 import typer
 
 from alliance_cli.cli.app import app, examples, open_tracker
-from alliance_cli.cli.completion import complete_id, complete_pillar, complete_status
+from alliance_cli.cli.completion import complete_id, complete_id_or_status, complete_pillar, complete_status
 from alliance_cli.errors import AllianceError, InputError
 
 
 @app.command("update-status", epilog=examples(
     "alliance update-status sec-6 in-progress --note '12th SMA talks opened'",
     "alliance update-status SEC-2 implemented --date 2024-01-30 -e https://example.org/ncg",
-    "alliance update-status CYBER-1 partial --date '3 days ago'"))
+    "alliance update-status CYBER-1 partial --date '3 days ago'",
+    "alliance update-status SEC-1 SEC-4 in-progress --date 2024-08-18    # several at once",
+    "alliance update-status --from annex-2024.csv    # id,status,date,note,evidence,by",
+    "some-script | alliance update-status --from - --format jsonl"))
 def update_status(
     ctx: typer.Context,
-    rec_id: Annotated[str, typer.Argument(
-        metavar="ID", help="Recommendation id, e.g. SEC-1 (any case).", autocompletion=complete_id)],
-    status: Annotated[str, typer.Argument(
-        metavar="STATUS", help="New status, e.g. implemented or in-progress.", autocompletion=complete_status)],
+    rec_ids: Annotated[list[str] | None, typer.Argument(
+        metavar="ID", show_default=False,
+        help="Recommendation id, e.g. SEC-1 (any case); several for one status at once.",
+        autocompletion=complete_id_or_status)] = None,
+    status: Annotated[str | None, typer.Argument(
+        metavar="STATUS", show_default=False, help="New status, e.g. implemented or in-progress.",
+        autocompletion=complete_status)] = None,
     note: Annotated[str, typer.Option("--note", "-m", metavar="TEXT", help="What happened, in a sentence.")] = "",
     evidence: Annotated[list[str] | None, typer.Option(
         "--evidence", "-e", metavar="URL", help="An http(s) URL backing the change; repeat for several.")] = None,
     date: Annotated[str | None, typer.Option(
         "--date", "-d", metavar="DATE",
         help="When it happened (default today): 2024-01-11, 'Jan 11 2024', yesterday, '3 days ago'…")] = None,
+    from_file: Annotated[str | None, typer.Option(
+        "--from", metavar="FILE|-",
+        help="Record the dated updates of a CSV, TSV, JSON Lines or .xlsx file (- for stdin), columns id, "
+             "status, date, note, evidence (URLs separated by spaces), by: all of them or, if one row is "
+             "refused, none.")] = None,
+    input_format: Annotated[str | None, typer.Option(
+        "--format", metavar="FORMAT",
+        help="The --from file's format: csv, tsv, jsonl or xlsx (default: its extension, else its content).")]
+    = None,
 ):
-    """Record a status change, with its date, a note and evidence."""
-    with open_tracker(ctx).write(f"update-status {rec_id} {status}") as state:
-        rec, event = state.update_status(rec_id, status, date=date, note=note, evidence=tuple(evidence or ()))
-    typer.echo(f"{rec['id']}: {event['from']} -> {event['to']} (as of {event['date']})")
+    """Record a status change, with its date, a note and evidence (for several ids, or from a file)."""
+    words = [*(rec_ids or ()), *([status] if status is not None else [])]
+    if from_file is not None:
+        if words or note or evidence or date is not None:
+            raise InputError("--from FILE gives each update's id, status, date, note and evidence: "
+                             "give no ID, STATUS, --note, --evidence or --date with it")
+        _update_from(ctx, from_file, input_format)
+        return
+    if input_format is not None:
+        raise InputError("--format is the format of a --from file: give --from FILE with it")
+    if not rec_ids or status is None:
+        raise InputError("give a recommendation ID and a STATUS (or several ids, then one status), "
+                         "or --from FILE: see `alliance update-status --help`")
+    with open_tracker(ctx).write(f"update-status {' '.join(words)}") as state:
+        _refuse_repeated_ids(state, rec_ids)
+        done = [state.update_status(rec_id, status, date=date, note=note, evidence=tuple(evidence or ()))
+                for rec_id in rec_ids]
+    for rec, event in done:
+        typer.echo(f"{rec['id']}: {event['from']} -> {event['to']} (as of {event['date']})")
+    if len(done) > 1:
+        typer.echo(f"{len(done)} updates to {len(done)} recommendations")
+
+
+def _refuse_repeated_ids(state, rec_ids: list[str]) -> None:
+    seen = set()
+    for typed in rec_ids:
+        rec_id = state.get(typed)["id"]
+        if rec_id in seen:
+            raise InputError(f"{rec_id} is given twice: give each recommendation once")
+        seen.add(rec_id)
+
+
+def _update_from(ctx: typer.Context, source: str, input_format: str | None) -> None:
+    """Every row of a file, checked first, applied in date order: one journal entry, one undo."""
+    from alliance_cli.cli import meter, readers
+    from alliance_cli.core import updates
+    from alliance_cli.core.statuses import parse_status
+    from alliance_cli.core.tabular import RowError
+
+    name = readers.source_name(source)
+    raw = readers.read_input(source)
+    fmt = readers.format_of(source, input_format, raw, readers.FORMATS)
+    with meter.Meter(f"reading {name}") as progress:
+        table = readers.read_table(source, fmt, raw)
+        with open_tracker(ctx).write(f"update-status --from {name}") as state:
+            checked = updates.check_updates(table, resolve_id=lambda typed: state.get(typed)["id"],
+                                            parse_status=parse_status)
+            progress.stage("updating", total=len(checked))
+            for update in updates.in_date_order(checked):
+                try:
+                    state.update_status(update.rec_id, update.status, date=update.date, note=update.note,
+                                        evidence=update.evidence)
+                except InputError as exc:  # a rule only the tracker can check: still this row's fault
+                    raise RowError(name, update.row, None, str(exc)) from None
+                progress.advance()
+            progress.stage("saving")
+    typer.echo(f"{updates.summary(checked)} from {name}" if checked else f"no updates in {name}: nothing changed")
 
 
 @app.command(epilog=examples("alliance undo", "alliance undo --yes    # in a script"))
@@ -74,26 +142,85 @@ def undo(
 # --- whole trackers ---------------------------------------------------------
 
 @app.command(epilog=examples("alliance --db team.json init --from my-brief.json",
-                             "alliance init --from backup.json --force"))
+                             "alliance init --from backup.json --force",
+                             "alliance init --from recs.xlsx --title 'Audit board 2015' --published 2015-06",
+                             "alliance init --from recs.csv --pillars pillars.csv"))
 def init(
     ctx: typer.Context,
-    brief_file: Annotated[Path, typer.Option("--from", metavar="BRIEF.json", help="A brief file (or an export).")],
+    brief_file: Annotated[Path, typer.Option(
+        "--from", metavar="FILE",
+        help="A brief file (or an export), or a table of recommendations: .csv, .tsv or .xlsx, with the "
+             "columns id, pillar, title, text, section, key, actors, initiatives, sources, due.")],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing tracker (kept aside).")] = False,
+    pillars_file: Annotated[Path | None, typer.Option(
+        "--pillars", metavar="FILE",
+        help="With a table: its pillars (columns id, name, description), .csv, .tsv or .xlsx. Default: the "
+             "workbook's sheet 'pillars', else the pillar column (names from a pillar_name column).")] = None,
+    title: Annotated[str | None, typer.Option(
+        "--title", metavar="TEXT", help="With a table: the brief's title (default: the file's name).")] = None,
+    author: Annotated[str | None, typer.Option(
+        "--author", metavar="TEXT", help="With a table: the brief's author.")] = None,
+    publisher: Annotated[str | None, typer.Option(
+        "--publisher", metavar="TEXT", help="With a table: who published the brief.")] = None,
+    published: Annotated[str | None, typer.Option(
+        "--published", metavar="DATE", help="With a table: when, YYYY-MM or YYYY-MM-DD (default: today).")]
+    = None,
+    brief_id: Annotated[str | None, typer.Option(
+        "--brief-id", metavar="ID", help="With a table: the brief's id (default: from the file's name).")] = None,
 ):
-    """Start a tracker from a brief file (see the README for the format)."""
+    """Start a tracker from a brief file or a table of recommendations (see the README)."""
     from alliance_cli.core import dates, exchange
     from alliance_cli.render.text import clean
     from alliance_cli.store.tracker import seed_whole
 
-    # A brief file is an export without histories: one validation, one seeding.
-    data = exchange.load_json(_read_input(str(brief_file)), str(brief_file))
-    exchange.validate_export(data, str(brief_file))
+    given = {"title": title, "author": author, "publisher": publisher, "published": published, "id": brief_id}
+    if _is_table(brief_file):
+        data = _brief_from_table(brief_file, pillars_file, given)
+    else:
+        if pillars_file is not None or any(value is not None for value in given.values()):
+            raise InputError("--pillars, --title, --author, --publisher, --published and --brief-id are for a "
+                             f"table of recommendations (.csv, .tsv, .xlsx); {brief_file} is a brief file")
+        # A brief file is an export without histories: one validation, one seeding.
+        data = exchange.load_json(_read_input(str(brief_file)), str(brief_file))
+        exchange.validate_export(data, str(brief_file))
     tracker = open_tracker(ctx)
     kept = tracker.replace(seed_whole(data, dates.now_stamp()), force=force)
     if kept:
         typer.echo(f"previous tracker kept as {kept}", err=True)
     count = len(data["recommendations"])
     typer.echo(f"started {tracker.path}: {clean(data['brief']['title'])} ({count} recommendations)")
+
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".xlsx", ".xlsm", ".xls")
+
+
+def _is_table(path: Path) -> bool:
+    return path.suffix.lower() in TABLE_SUFFIXES
+
+
+def _brief_from_table(path: Path, pillars_file: Path | None, given: dict) -> dict:
+    """A brief from a table of recommendations (and its pillars): read here, made in ``core.brief_sheet``."""
+    from alliance_cli.cli import meter, readers
+    from alliance_cli.core import brief_sheet
+    from alliance_cli.core.statuses import DEFAULT
+
+    tables = ("csv", "tsv", "xlsx")
+    with meter.Meter(f"reading {path}"):
+        raw = _read_input(str(path))
+        fmt = readers.format_of(str(path), None, raw, tables)
+        if fmt == "xlsx":
+            table, pillars = readers.read_workbook(raw, str(path))
+        else:
+            table, pillars = readers.read_table(str(path), fmt, raw), None
+        if pillars_file is not None:
+            raw = _read_input(str(pillars_file))
+            pillars = readers.read_table(str(pillars_file), readers.format_of(str(pillars_file), None, raw, tables),
+                                         raw)
+        data = brief_sheet.brief_from_table(table, brief_sheet.brief_info(table, path.stem, given), pillars)
+    if any(str(row.cells.get("status", DEFAULT)).strip().lower() != DEFAULT for row in table.rows):
+        typer.echo(f"alliance: the status column of {path} is not loaded (a status needs a date): record "
+                   "the statuses with `alliance update-status --from FILE`", err=True)
+    return data
 
 
 @app.command("import", epilog=examples("alliance import theirs-export.json",

@@ -56,12 +56,14 @@ def load_brief(path: Path) -> dict[str, Any]:
 def validate_brief(data: Any, source: str, *, export: bool = False) -> None:
     """A brief file (or, with ``export``, an export: recommendations with status and history)."""
     try:
-        _check_brief(data, export)
+        check_brief(data, export=export)
     except FieldError as exc:
         raise BriefError(source, exc.path, exc.problem) from None
 
 
-def _check_brief(data: Any, export: bool) -> None:
+def check_brief(data: Any, *, export: bool = False) -> None:
+    """The rules of a brief file; ``FieldError`` names the offending field's path (a table of
+    recommendations turns it into a row and a column: see ``brief_sheet``)."""
     check_fields(data, "(top level)", (), ("format", "brief", "pillars", "recommendations")
                  + (("exported_at",) if export else ()))
     if data.get("format") != FORMAT:

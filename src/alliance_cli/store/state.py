@@ -63,6 +63,7 @@ class State:
         # What this command changed, as reversible operations for the journal.
         self.changes: list[dict] = []
         self.journal_extra: dict = {}
+        self._last_stamp = ""
 
     # --- reading ------------------------------------------------------------------
 
@@ -190,12 +191,24 @@ class State:
         _as_input(check_text, note, "--note")
         when = dates.parse_date(date) if date is not None else dates.today()
         urls = [_as_input(check_url, url.strip(), "--evidence") for url in evidence]
-        event = {"id": new_event_id(), "date": when.isoformat(), "recorded_at": dates.now_stamp(),
+        event = {"id": new_event_id(), "date": when.isoformat(), "recorded_at": self._recorded_at(),
                  "from": history.status_at(rec["history"], when.isoformat()), "to": new,
                  "note": note, "evidence": urls}
         self._add_events(rec, [event])
         self.changes.append({"op": "add_event", "rec": rec["id"], "event": event["id"]})
         return self.recs.get(doc_id=rec.doc_id), event
+
+    def _recorded_at(self) -> str:
+        """Now, later than this command's previous event: the updates of one batch on one date
+        stay in the order they were given (the order of events is by date, then recorded_at)."""
+        import datetime as dt
+
+        stamp = dates.now_stamp()
+        if stamp <= self._last_stamp:
+            later = dt.datetime.strptime(self._last_stamp, "%Y-%m-%dT%H:%M:%S.%fZ") + dt.timedelta(microseconds=1)
+            stamp = dates.timestamp(later.replace(tzinfo=dt.UTC))
+        self._last_stamp = stamp
+        return stamp
 
     def add_recommendation(self, fields: dict, events: list[dict] = ()) -> dict:
         """A new recommendation (checked as a brief file's are), at the end of the brief's order."""
