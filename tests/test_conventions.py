@@ -79,6 +79,10 @@ def test_bash_completes_ids_in_the_case_typed(env, seeded):
     assert result.stdout.split() == [f"sec-{n}" for n in range(1, 9)]
     assert complete(env, "bash", "alliance log CLIM").stdout.split() == ["CLIMATE-1", "CLIMATE-2", "CLIMATE-3"]
     assert complete(env, "bash", "alliance edit ECON-7").stdout.split() == ["ECON-7"]
+    # update-status ID... STATUS: after an id, another id or the status.
+    assert complete(env, "bash", "alliance update-status SEC-1 CLIMATE-").stdout.split() == [
+        "CLIMATE-1", "CLIMATE-2", "CLIMATE-3"]
+    assert complete(env, "bash", "alliance update-status SEC-1 ECON-2 imp").stdout.split() == ["implemented"]
 
 
 def test_zsh_completes_statuses_with_their_definitions(env, seeded):

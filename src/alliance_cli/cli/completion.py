@@ -77,9 +77,9 @@ def complete_status(incomplete: str) -> list[tuple[str, str]]:
     return _offer(incomplete, ((s.name, s.definition) for s in SCALE), fold=_status_key)
 
 
-def complete_id_or_status(ctx: typer.Context, args: list[str], incomplete: str) -> list[tuple[str, str]]:
+def complete_id_or_status(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """``update-status ID... STATUS``: an id first, then another id or the status."""
-    typed = [word for word in args if not word.startswith("-")]
-    after_command = typed[typed.index("update-status") + 1:] if "update-status" in typed else []
+    # Completion parses what is typed so far: the last word (or the only one) is taken as the STATUS.
+    typed = [*(ctx.params.get("rec_ids") or ()), *([ctx.params["status"]] if ctx.params.get("status") else [])]
     ids = complete_id(ctx, incomplete)
-    return ids if not after_command else [*ids, *complete_status(incomplete)]
+    return [*ids, *complete_status(incomplete)] if typed else ids

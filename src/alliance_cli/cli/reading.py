@@ -81,7 +81,7 @@ def list_(
         "json": lambda f: text.write_json(shown(), f),
         "table": lambda f: terminal.list_table(rows, limit, f),
         "tsv": lambda f: terminal.list_tsv(shown(), f),
-        "csv": lambda f: f.write(lazy("exports").list_csv(shown(), meta)),
+        "csv": lambda f: f.write(lazy("exports").list_csv(shown(), meta, {p["id"]: p["name"] for p in state.pillars})),
         "markdown": lambda f: f.write(lazy("exports").list_markdown(shown(), meta)),
     })
 

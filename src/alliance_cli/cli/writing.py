@@ -21,7 +21,7 @@ from alliance_cli.errors import AllianceError, InputError
     "alliance update-status CYBER-1 partial --date '3 days ago'",
     "alliance update-status SEC-1 SEC-4 in-progress --date 2024-08-18    # several at once",
     "alliance update-status --from annex-2024.csv    # id,status,date,note,evidence,by",
-    "some-script | alliance update-status --from - --format jsonl"))
+    "alliance update-status --from - --format jsonl < updates.jsonl"))
 def update_status(
     ctx: typer.Context,
     rec_ids: Annotated[list[str] | None, typer.Argument(

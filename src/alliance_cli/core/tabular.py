@@ -35,6 +35,7 @@ class RowError(InputError):
 class Row:
     number: int  # as the file shows it: a spreadsheet's row, a JSON Lines file's line
     cells: dict  # column name (lower case) -> value; a column the row leaves empty is absent
+    typed: bool = False  # JSON Lines: a list is a JSON list, never text to split
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def json_lines(text: str, source: str) -> Table:
             raise RowError(source, number, None, f"not a JSON object ({exc.msg})") from None
         if type(value) is not dict:
             raise RowError(source, number, None, f"not a JSON object but {type(value).__name__}")
-        rows.append(Row(number, {str(k).strip().lower(): v for k, v in value.items() if v is not None}))
+        rows.append(Row(number, {str(k).strip().lower(): v for k, v in value.items() if v is not None}, typed=True))
     return Table(source, 0, tuple(dict.fromkeys(name for row in rows for name in row.cells)), tuple(rows))
 
 
@@ -155,7 +156,7 @@ def url_list(row: Row, column: str, source: str) -> list[str]:
     """URLs: in a cell, separated by spaces or newlines (as every CSV export writes them, since a URL
     holds no space); in JSON Lines, a list of strings."""
     value = row.cells.get(column, [])
-    if type(value) is str:
+    if type(value) is str and not row.typed:
         return value.split()
     if type(value) is list and all(type(item) is str for item in value):
         return [item.strip() for item in value if item.strip()]
@@ -166,7 +167,7 @@ def name_list(row: Row, column: str, source: str) -> list[str]:
     """Names (actors, initiatives): in a cell, separated by ``;`` or newlines, since a name holds
     spaces ("Nuclear Consultative Group"); in JSON Lines, a list of strings."""
     value = row.cells.get(column, [])
-    if type(value) is str:
+    if type(value) is str and not row.typed:
         return [name.strip() for name in re.split(r"[;\n]", value) if name.strip()]
     if type(value) is list and all(type(item) is str for item in value):
         return [item.strip() for item in value if item.strip()]

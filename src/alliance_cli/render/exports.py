@@ -153,8 +153,15 @@ LIST_FIELDS = ["id", "pillar", "title", "status", "key", "last_updated", "due"]
 LOG_FIELDS = ["date", "id", "title", "from", "to", "note", "evidence", "event", "recorded_at"]
 
 
-def list_csv(rows: list[dict], meta: dict) -> str:
-    return csv_text(LIST_FIELDS, [[r.get(f) for f in LIST_FIELDS] for r in rows], csv_preamble(meta))
+# Columns only the CSV has, after the shared ones (a stable schema only gains columns at the end):
+# with them, `init --from list.csv` rebuilds the pillars with their names.
+LIST_CSV_EXTRA = ["pillar_name"]
+
+
+def list_csv(rows: list[dict], meta: dict, pillar_names: dict[str, str] | None = None) -> str:
+    names = pillar_names or {}
+    return csv_text(LIST_FIELDS + LIST_CSV_EXTRA, [[*(r.get(f) for f in LIST_FIELDS), names.get(r["pillar"])]
+                                                   for r in rows], csv_preamble(meta))
 
 
 def log_csv(events: list[dict], meta: dict) -> str:
