@@ -61,9 +61,13 @@ def _sniff(raw: bytes) -> str:
 
 
 def read_table(source: str, fmt: str, raw: bytes) -> Table:
-    """The table a file holds (a workbook's: its recommendations sheet, see ``read_workbook``)."""
+    """The table a file holds (a workbook's: its first sheet)."""
     if fmt == "xlsx":
-        return read_workbook(raw, source_name(source))[0]
+        book = _open_workbook(raw, source_name(source))
+        try:
+            return _sheet_table(book.worksheets[0], source_name(source))
+        finally:
+            book.close()
     text = tabular.decode(raw, source_name(source))
     if fmt == "jsonl":
         return tabular.json_lines(text, source_name(source))
@@ -73,15 +77,7 @@ def read_table(source: str, fmt: str, raw: bytes) -> Table:
 def read_workbook(raw: bytes, source: str) -> tuple[Table, Table | None]:
     """A workbook's main sheet (the one named ``recommendations``, else the first that is not
     ``pillars``) and its ``pillars`` sheet, if it has one."""
-    import io
-    import zipfile
-
-    from openpyxl import load_workbook  # heavy: only when a workbook is read
-
-    try:
-        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise InputError(f"{source}: not an Excel workbook (.xlsx) that alliance can read ({exc})") from None
+    book = _open_workbook(raw, source)
     try:
         sheets = {sheet.title.strip().lower(): sheet for sheet in book.worksheets}
         pillars = sheets.get(PILLAR_SHEET)
@@ -92,6 +88,19 @@ def read_workbook(raw: bytes, source: str) -> tuple[Table, Table | None]:
                 _sheet_table(pillars, f"{source}, sheet {pillars.title}") if pillars is not None else None)
     finally:
         book.close()
+
+
+def _open_workbook(raw: bytes, source: str):
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook  # heavy: only when a workbook is read
+
+    try:
+        # data_only: a formula's cell gives the value Excel saved with it, never the formula.
+        return load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise InputError(f"{source}: not an Excel workbook (.xlsx) that alliance can read ({exc})") from None
 
 
 def _sheet_table(sheet, source: str) -> Table:
