@@ -54,12 +54,14 @@ class Meter:
                 self._bar.update(self._task, completed=self.done)
 
     def stage(self, description: str, total: int | None = None) -> None:
-        """A new step of the same command (reading, checking, saving): its words, and its length."""
+        """A new step of the same command: its words and, given a ``total``, its own count from 0
+        (without one, the bar stays where it is: "saving" after the last update)."""
         with self._lock:
-            self.description, self.done = description, 0
-            self.total = total
+            self.description = description
+            if total is not None:
+                self.total, self.done = total, 0
             if self._bar is not None:
-                self._bar.update(self._task, description=description, total=total, completed=0)
+                self._bar.update(self._task, description=description, total=self.total, completed=self.done)
 
     def _show(self) -> None:
         from rich.console import Console

@@ -126,7 +126,8 @@ def check_columns(table: Table, known: tuple[str, ...], required: tuple[str, ...
     for name in table.columns:
         if name not in known and name not in ignored:
             row = table.header_row or next(r.number for r in table.rows if name in r.cells)
-            raise RowError(table.source, row, name, f"unknown column (the columns are {', '.join(known)})")
+            hint = " (is it separated by semicolons? CSV here is separated by commas)" if ";" in name else ""
+            raise RowError(table.source, row, name, f"unknown column{hint} (the columns are {', '.join(known)})")
     if not table.rows:
         return
     for name in required:
