@@ -169,22 +169,29 @@ def init(
         "--brief-id", metavar="ID", help="With a table: the brief's id (default: from the file's name).")] = None,
 ):
     """Start a tracker from a brief file or a table of recommendations (see the README)."""
+    from alliance_cli.cli.meter import Meter
     from alliance_cli.core import dates, exchange
     from alliance_cli.render.text import clean
     from alliance_cli.store.tracker import seed_whole
 
     given = {"title": title, "author": author, "publisher": publisher, "published": published, "id": brief_id}
-    if _is_table(brief_file):
-        data = _brief_from_table(brief_file, pillars_file, given)
-    else:
-        if pillars_file is not None or any(value is not None for value in given.values()):
-            raise InputError("--pillars, --title, --author, --publisher, --published and --brief-id are for a "
-                             f"table of recommendations (.csv, .tsv, .xlsx); {brief_file} is a brief file")
-        # A brief file is an export without histories: one validation, one seeding.
-        data = exchange.load_json(_read_input(str(brief_file)), str(brief_file))
-        exchange.validate_export(data, str(brief_file))
-    tracker = open_tracker(ctx)
-    kept = tracker.replace(seed_whole(data, dates.now_stamp()), force=force)
+    statuses_left = False
+    with Meter(f"reading {brief_file}") as progress:
+        if _is_table(brief_file):
+            data, statuses_left = _brief_from_table(brief_file, pillars_file, given)
+        else:
+            if pillars_file is not None or any(value is not None for value in given.values()):
+                raise InputError("--pillars, --title, --author, --publisher, --published and --brief-id are for "
+                                 f"a table of recommendations (.csv, .tsv, .xlsx); {brief_file} is a brief file")
+            # A brief file is an export without histories: one validation, one seeding.
+            data = exchange.load_json(_read_input(str(brief_file)), str(brief_file))
+            exchange.validate_export(data, str(brief_file))
+        progress.stage("saving")
+        tracker = open_tracker(ctx)
+        kept = tracker.replace(seed_whole(data, dates.now_stamp()), force=force)
+    if statuses_left:
+        typer.echo(f"alliance: the status column of {brief_file} is not loaded (a status needs a date): record "
+                   "the statuses with `alliance update-status --from FILE`", err=True)
     if kept:
         typer.echo(f"previous tracker kept as {kept}", err=True)
     count = len(data["recommendations"])
@@ -198,29 +205,25 @@ def _is_table(path: Path) -> bool:
     return path.suffix.lower() in TABLE_SUFFIXES
 
 
-def _brief_from_table(path: Path, pillars_file: Path | None, given: dict) -> dict:
-    """A brief from a table of recommendations (and its pillars): read here, made in ``core.brief_sheet``."""
-    from alliance_cli.cli import meter, readers
+def _brief_from_table(path: Path, pillars_file: Path | None, given: dict) -> tuple[dict, bool]:
+    """A brief from a table of recommendations (and its pillars), read here, made in ``core.brief_sheet``;
+    and whether the table held statuses, which are not loaded."""
+    from alliance_cli.cli import readers
     from alliance_cli.core import brief_sheet
     from alliance_cli.core.statuses import DEFAULT
 
     tables = ("csv", "tsv", "xlsx")
-    with meter.Meter(f"reading {path}"):
-        raw = _read_input(str(path))
-        fmt = readers.format_of(str(path), None, raw, tables)
-        if fmt == "xlsx":
-            table, pillars = readers.read_workbook(raw, str(path))
-        else:
-            table, pillars = readers.read_table(str(path), fmt, raw), None
-        if pillars_file is not None:
-            raw = _read_input(str(pillars_file))
-            pillars = readers.read_table(str(pillars_file), readers.format_of(str(pillars_file), None, raw, tables),
-                                         raw)
-        data = brief_sheet.brief_from_table(table, brief_sheet.brief_info(table, path.stem, given), pillars)
-    if any(str(row.cells.get("status", DEFAULT)).strip().lower() != DEFAULT for row in table.rows):
-        typer.echo(f"alliance: the status column of {path} is not loaded (a status needs a date): record "
-                   "the statuses with `alliance update-status --from FILE`", err=True)
-    return data
+    raw = _read_input(str(path))
+    fmt = readers.format_of(str(path), None, raw, tables)
+    if fmt == "xlsx":
+        table, pillars = readers.read_workbook(raw, str(path))
+    else:
+        table, pillars = readers.read_table(str(path), fmt, raw), None
+    if pillars_file is not None:
+        raw = _read_input(str(pillars_file))
+        pillars = readers.read_table(str(pillars_file), readers.format_of(str(pillars_file), None, raw, tables), raw)
+    data = brief_sheet.brief_from_table(table, brief_sheet.brief_info(table, path.stem, given), pillars)
+    return data, any(str(row.cells.get("status", DEFAULT)).strip().lower() != DEFAULT for row in table.rows)
 
 
 @app.command("import", epilog=examples("alliance import theirs-export.json",
@@ -230,28 +233,40 @@ def import_(
     source: Annotated[str, typer.Argument(metavar="FILE|-", help="An export file, or - for stdin.")],
 ):
     """Merge an export into this tracker: by recommendation id and by event id."""
+    from alliance_cli.cli.meter import Meter
+    from alliance_cli.core import exchange
+
+    name = "<stdin>" if source == "-" else source
+    with Meter(f"reading {name}") as progress:
+        data = exchange.load_json(_read_input(source), name)
+        exchange.validate_export(data, name)
+        progress.stage("merging")
+        tracker = open_tracker(ctx)
+        counts = _merge_into(tracker, data, name)
+    if counts is None:
+        typer.echo(f"started {tracker.path} from {name}: {len(data['recommendations'])} recommendations")
+        return
+    typer.echo("merged {name}: {added} added, {updated} updated, {events} new events, {pillars} new pillars"
+               .format(name=name, **counts))
+
+
+def _merge_into(tracker, data: dict, name: str) -> dict | None:
+    """Merge an export into the tracker; into none yet, start it from the export (and return None)."""
     from alliance_cli.core import dates, exchange
     from alliance_cli.store.tracker import TrackerExists, seed_whole
 
-    name = "<stdin>" if source == "-" else source
-    data = exchange.load_json(_read_input(source), name)
-    exchange.validate_export(data, name)
-    tracker = open_tracker(ctx)
     if not tracker.exists():
         try:
             tracker.replace(seed_whole(data, dates.now_stamp()), force=False)
         except TrackerExists:
             pass  # another command made it since we looked: merge into it below
         else:
-            typer.echo(f"started {tracker.path} from {name}: {len(data['recommendations'])} recommendations")
-            return
+            return None
     with tracker.write(f"import {name}") as state:
         if data["brief"]["id"] != state.brief["id"]:
             raise InputError(f"{name} is an export of brief {data['brief']['id']!r}, this tracker holds "
                              f"{state.brief['id']!r}: use `alliance --db OTHER.json import` or `init --from`")
-        counts = exchange.merge(state, data)
-    typer.echo("merged {name}: {added} added, {updated} updated, {events} new events, {pillars} new pillars"
-               .format(name=name, **counts))
+        return exchange.merge(state, data)
 
 
 def _read_input(source: str) -> bytes:
