@@ -37,7 +37,6 @@ class BriefInfo:
     author: str = ""
     publisher: str = ""
     published: str = ""  # YYYY-MM or YYYY-MM-DD; default today
-    url: str = ""
 
 
 def brief_info(table: Table, stem: str, given: dict[str, str | None]) -> BriefInfo:
@@ -77,8 +76,6 @@ def brief_from_table(table: Table, info: BriefInfo, pillars: Table | None = None
                                             for p in named.values()]
     brief = {"id": info.id, "title": info.title, "author": info.author, "publisher": info.publisher,
              "published": info.published or dates.today().isoformat()}
-    if info.url:
-        brief["url"] = info.url
     data = {"format": FORMAT, "brief": brief, "pillars": pillar_list, "recommendations": recs}
     try:
         check_brief(data)

@@ -58,10 +58,14 @@ def decode(raw: bytes, source: str) -> str:
 
 def delimited(text: str, source: str, delimiter: str) -> Table:
     """CSV (``delimiter=","``) or TSV (``"\\t"``) text, quoted as Excel quotes it."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records = []
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        records.extend(reader)
     except csv.Error as exc:
-        raise InputError(f"{source}: not readable as {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}") from None
+        kind = "TSV" if delimiter == "\t" else "CSV"
+        problem = f"not readable as {kind} (line {reader.line_num}: {exc})"
+        raise RowError(source, len(records) + 1, None, problem) from None
     return from_cells(source, enumerate(records, start=1))
 
 
