@@ -1,6 +1,8 @@
 """Properties of the store, for any sequence of writing commands.
 
-Hypothesis draws sequences of update-status (back-dated, same-date, today), edit
+Hypothesis draws sequences of update-status (back-dated, same-date, today), batches of
+them (``update-status --from`` a JSON Lines file: rows out of date order, several for one
+recommendation, on one date, or repeated, which is refused), edit
 (title, text, section, due set or cleared, key, pillar, and same-length changes
 of a text), add, import (of an export of another tracker forked from this one and
 changed on its own) and undo (several in a row), and runs them on a real tracker
@@ -16,7 +18,8 @@ After every command (refused ones included):
    order) is the model's; after a CLI command so are ``export`` and ``show --json``.
 2. Its files are byte for byte those of the same state saved afresh (``fresh_files``).
 3. Each status is that of the latest event by (date, recorded_at, event id), a
-   history is kept in that order, and an update-status adds exactly one event.
+   history is kept in that order, and an update-status adds exactly one event (a
+   batch, one per row).
 
 Each fails when the store is broken on purpose (tried: all but the CLI-only one caught in
 nearly every run, that one in about two runs of three):
@@ -43,8 +46,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from alliance_cli.core import dates, exchange, journal, progress
-from alliance_cli.core.statuses import NAMES
+from alliance_cli.core import dates, exchange, journal, progress, tabular, updates
+from alliance_cli.core.statuses import NAMES, parse_status
 from alliance_cli.errors import InputError
 from alliance_cli.store import files, layout
 from alliance_cli.store import state as state_module
@@ -113,6 +116,26 @@ class Model:
             events = recs[rec_id]["history"]
             events.append({"id": event_id, "date": day, "recorded_at": recorded_at,
                            "from": status_as_of(events, day), "to": status, "note": note, "evidence": evidence})
+        self.command(change)
+
+    @staticmethod
+    def check_batch(rows: list[dict]) -> None:
+        """``update-status --from`` is refused whole, before any event is made, if a row repeats another."""
+        seen = set()
+        for row in rows:
+            same = (row["rec_id"], row["date"], row["status"], row["note"], tuple(row["evidence"]))
+            if same in seen:
+                raise Refused("a row repeats another")
+            seen.add(same)
+
+    def batch(self, rows: list[dict]) -> None:
+        """The rows by date (the file's order within a date), each ``from`` the status in force at its date."""
+        def change(pillars, recs):
+            for row in sorted(rows, key=lambda row: row["date"]):  # stable: the file's order within a date
+                events = recs[row["rec_id"]]["history"]
+                events.append({"id": row["event"], "date": row["date"], "recorded_at": row["recorded_at"],
+                               "from": status_as_of(events, row["date"]), "to": row["status"],
+                               "note": row["note"], "evidence": row["evidence"]})
         self.command(change)
 
     def edit(self, rec_id: str, fields: dict) -> None:
@@ -202,8 +225,9 @@ class Clock:
     def tick(self, micros: int) -> None:
         self.micros += micros  # 0: the same recorded_at as the command before, as two machines may give
 
-    def stamp(self) -> str:
-        return dates.timestamp(START + dt.timedelta(microseconds=self.micros))
+    def stamp(self, later: int = 0) -> str:
+        """Now, or ``later`` microseconds on: the events of one command follow each other."""
+        return dates.timestamp(START + dt.timedelta(microseconds=self.micros + later))
 
     def expect_event(self) -> str:
         """The id the next event gets: in no order, so that same-stamp ties fall either way."""
@@ -329,6 +353,51 @@ class World:
         assert {k: len(v) for k, v in after.items()} == {**self.counts, wanted: self.counts[wanted] + 1}, \
             "an update-status must add exactly one event, to its recommendation"
         assert self.event in after[wanted]
+
+    # update-status --from
+
+    def expect_batch(self, step):
+        rows = [{"rec_id": self.pick(row["pick"]), "status": row["status"][0], "date": DATES[row["date"]],
+                 "note": row["note"], "evidence": [url.strip() for url in row["evidence"]]} for row in step["rows"]]
+        self.counts = {head["id"]: len(head["history"]) for head in Tracker(self.path).read().recommendations()}
+        if self._model(lambda: self.model.check_batch(rows)) is Refused:
+            return Refused
+        # The store applies the rows in date order, making their event ids (the clock gives them
+        # last first) and their recorded_at (each a microsecond after the one before) in that order.
+        ids = [self.clock.expect_event() for _ in rows]
+        applied = sorted(range(len(rows)), key=lambda n: rows[n]["date"])
+        for k, n in enumerate(applied):
+            rows[n].update(event=ids[-1 - k], recorded_at=self.clock.stamp(later=k))
+        self.batch_events = ids
+        return self._model(lambda: self.model.batch(rows))
+
+    def batch(self, step, expected):
+        lines = [{"id": spell(self.pick(row["pick"]), row["case"]), "status": row["status"][1], "note": row["note"],
+                  "evidence": row["evidence"], **({"date": row["date"]} if row["date"] else {})}
+                 for row in step["rows"]]
+        text = "".join(json.dumps(line) + "\n" for line in lines)
+        if step["via"] == "lib":  # as `alliance update-status --from FILE` does it
+            table = tabular.json_lines(text, "batch.jsonl")
+            with Tracker(self.path).write("update-status --from batch.jsonl") as state:
+                checked = updates.check_updates(table, resolve_id=lambda typed: state.get(typed)["id"],
+                                                parse_status=parse_status)
+                state.update_many(checked, "batch.jsonl")
+        else:
+            path = self.path.parent / "batch.jsonl"
+            path.write_text(text)
+            self.raise_if_refused(self.cli("update-status", "--from", str(path), code=self.cli_code(expected)),
+                                  expected)
+        if expected is Refused:
+            return
+        assert not self.clock.ids, "the batch made fewer events than it has rows"
+        # Property 3: one event more per row, on its recommendation, and no other change of count.
+        heads = Tracker(self.path).read().recommendations()
+        after = {head["id"]: [e["id"] for e in head_events(head)] for head in heads}
+        wanted = dict(self.counts)
+        for row in step["rows"]:
+            wanted[self.pick(row["pick"])] += 1
+        assert {k: len(v) for k, v in after.items()} == wanted, "a batch must add one event per row"
+        assert set(self.batch_events) <= {e for events in after.values() for e in events}
 
     # edit
 
@@ -570,15 +639,25 @@ def commands(via):
     return status, edit, add, undo
 
 
+def batch_command(via):
+    row = st.fixed_dictionaries({"pick": PICK, "case": st.sampled_from(["as is", "lower"]), "status": STATUS,
+                                 "date": st.sampled_from(list(DATES)), "note": st.sampled_from(["", "a", "b"]) | TEXT,
+                                 "evidence": st.lists(URL | URL.map(lambda url: f" {url} "), max_size=1)})
+    # Few recommendations and few notes: rows share a recommendation, a date, and sometimes all of a row.
+    return command("batch", via, rows=st.lists(row, min_size=1, max_size=4))
+
+
 LIB = st.just("lib")
 VIA = st.integers(0, 3).map(lambda n: "cli" if n == 3 else "lib")  # one command in four through the CLI
 STATUS_CMD, EDIT_CMD, ADD_CMD, UNDO_CMD = commands(VIA)
+BATCH_CMD = batch_command(VIA)
 THEIRS = st.lists(st.one_of(*commands(LIB)), max_size=4)
 IMPORT_CMD = command("import_", VIA, fork=PICK, extra_pillar=st.sampled_from([True, True, False]), theirs=THEIRS)
-# Runs of commands, weighted by repeating a choice: status 3, edit 2, import 2, add 1, and
-# 2 for a run of one to three undos (several in a row).
+# Runs of commands, weighted by repeating a choice: status 3, edit 2, import 2, batch 2, add 1,
+# and 2 for a run of one to three undos (several in a row).
 ONE = [strategy.map(lambda step: [step]) for strategy in
-       (STATUS_CMD, STATUS_CMD, STATUS_CMD, EDIT_CMD, EDIT_CMD, IMPORT_CMD, IMPORT_CMD, ADD_CMD)]
+       (STATUS_CMD, STATUS_CMD, STATUS_CMD, EDIT_CMD, EDIT_CMD, IMPORT_CMD, IMPORT_CMD, BATCH_CMD, BATCH_CMD,
+        ADD_CMD)]
 UNDOS = st.lists(UNDO_CMD, min_size=1, max_size=3)
 SEQUENCES = st.lists(st.one_of(*ONE, UNDOS, UNDOS), min_size=2, max_size=10).map(
     lambda runs: [step for run in runs for step in run])

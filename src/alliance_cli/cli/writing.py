@@ -84,7 +84,6 @@ def _update_from(ctx: typer.Context, source: str, input_format: str | None) -> N
     from alliance_cli.cli import meter, readers
     from alliance_cli.core import updates
     from alliance_cli.core.statuses import parse_status
-    from alliance_cli.core.tabular import RowError
 
     name = readers.source_name(source)
     raw = readers.read_input(source)
@@ -95,13 +94,7 @@ def _update_from(ctx: typer.Context, source: str, input_format: str | None) -> N
             checked = updates.check_updates(table, resolve_id=lambda typed: state.get(typed)["id"],
                                             parse_status=parse_status)
             progress.stage("updating", total=len(checked))
-            for update in updates.in_date_order(checked):
-                try:
-                    state.update_status(update.rec_id, update.status, date=update.date, note=update.note,
-                                        evidence=update.evidence)
-                except InputError as exc:  # a rule only the tracker can check: still this row's fault
-                    raise RowError(name, update.row, None, str(exc)) from None
-                progress.advance()
+            state.update_many(checked, name, progress.advance)
             progress.stage("saving")
     typer.echo(f"{updates.summary(checked)} from {name}" if checked else f"no updates in {name}: nothing changed")
 

@@ -198,6 +198,21 @@ class State:
         self.changes.append({"op": "add_event", "rec": rec["id"], "event": event["id"]})
         return self.recs.get(doc_id=rec.doc_id), event
 
+    def update_many(self, updates: list, source: str, advance=lambda: None) -> None:
+        """Apply checked updates (``core.updates.Update``) in date order, the file's order within a
+        date: each one's ``from`` is the status in force at its date, so one recommendation's rows
+        chain. A rule only the tracker can check refuses the whole batch, naming the row."""
+        from alliance_cli.core.tabular import RowError
+        from alliance_cli.core.updates import in_date_order
+
+        for update in in_date_order(updates):
+            try:
+                self.update_status(update.rec_id, update.status, date=update.date, note=update.note,
+                                   evidence=update.evidence)
+            except InputError as exc:
+                raise RowError(source, update.row, None, str(exc)) from None
+            advance()
+
     def _recorded_at(self) -> str:
         """Now, later than this command's previous event: the updates of one batch on one date
         stay in the order they were given (the order of events is by date, then recorded_at)."""
