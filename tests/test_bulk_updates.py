@@ -11,10 +11,10 @@ import pytest
 from conftest import digest
 
 CSV = """id,status,date,note,evidence,by
-sec-4,in progress,2024-02-01,"Talks opened, in Seoul",https://example.org/a https://example.org/b,Board
-SEC-4,implemented,2024-06-01,Signed,,Administration
-SEC-4,partial,2024-03-01,Back-dated: a first part,,
-ECON-1,Partial,2024-03-01,,https://example.org/econ,
+sec-4,in progress,2025-02-01,"Talks opened, in Seoul",https://example.org/a https://example.org/b,Board
+SEC-4,implemented,2025-06-01,Signed,,Administration
+SEC-4,partial,2025-03-01,Back-dated: a first part,,
+ECON-1,Partial,2025-03-01,,https://example.org/econ,
 """
 
 
@@ -31,19 +31,19 @@ def journal_commands(db):
 
 
 def test_a_csv_file_is_applied_in_date_order_as_one_command(run, seeded, tmp_path):
-    run("update-status", "SEC-4", "no_action", "--date", "2024-01-10")  # already there: the batch follows it
+    run("update-status", "SEC-4", "no_action", "--date", "2025-01-10")  # already there: the batch follows it
     path = tmp_path / "annex.csv"
     path.write_text(CSV)
     result = run("update-status", "--from", str(path))
     assert result.stdout == f"4 updates to 2 recommendations from {path}\n" and result.stderr == ""
-    assert chain(run, "SEC-4") == [("2024-01-10", "not_assessed", "no_action"),
-                                   ("2024-02-01", "no_action", "in_progress"),
-                                   ("2024-03-01", "in_progress", "partial"),
-                                   ("2024-06-01", "partial", "implemented")]
+    assert chain(run, "SEC-4") == [("2025-01-10", "not_assessed", "no_action"),
+                                   ("2025-02-01", "no_action", "in_progress"),
+                                   ("2025-03-01", "in_progress", "partial"),
+                                   ("2025-06-01", "partial", "implemented")]
     first = history(run, "SEC-4")[1]
     assert (first["note"], first["evidence"]) == ("Talks opened, in Seoul",
                                                   ["https://example.org/a", "https://example.org/b"])
-    assert chain(run, "ECON-1") == [("2024-03-01", "not_assessed", "partial")]
+    assert chain(run, "ECON-1") == [("2025-03-01", "not_assessed", "partial")]
     assert journal_commands(seeded)[-1] == f"update-status --from {path}"
     assert len(journal_commands(seeded)) == 2  # the single update, then the whole file
 
@@ -60,37 +60,37 @@ def test_one_undo_reverts_the_whole_batch(run, seeded, tmp_path):
 
 def test_rows_of_one_date_chain_in_the_files_order(run, seeded, tmp_path):
     path = tmp_path / "same-day.csv"
-    path.write_text("id,status,date\nSEC-1,in_progress,2024-05-05\nSEC-1,partial,2024-05-05\n"
-                    "SEC-1,implemented,2024-05-05\n")
+    path.write_text("id,status,date\nSEC-1,in_progress,2025-05-05\nSEC-1,partial,2025-05-05\n"
+                    "SEC-1,implemented,2025-05-05\n")
     run("update-status", "--from", str(path))
-    assert chain(run, "SEC-1") == [("2024-05-05", "not_assessed", "in_progress"),
-                                   ("2024-05-05", "in_progress", "partial"),
-                                   ("2024-05-05", "partial", "implemented")]
+    assert chain(run, "SEC-1") == [("2025-05-05", "not_assessed", "in_progress"),
+                                   ("2025-05-05", "in_progress", "partial"),
+                                   ("2025-05-05", "partial", "implemented")]
     assert json.loads(run("show", "SEC-1", "--json").stdout)["status"] == "implemented"
 
 
 def test_tsv_json_lines_and_xlsx_say_the_same(run, seeded, tmp_path):
     from openpyxl import Workbook
 
-    (tmp_path / "u.tsv").write_text("ID\tStatus\tDate\tEvidence\nSEC-1\tpartial\t2024-01-02\t"
+    (tmp_path / "u.tsv").write_text("ID\tStatus\tDate\tEvidence\nSEC-1\tpartial\t2025-01-02\t"
                                     "https://example.org/1\n")
-    (tmp_path / "u.jsonl").write_text('{"id": "SEC-2", "status": "partial", "date": "2024-01-02", '
+    (tmp_path / "u.jsonl").write_text('{"id": "SEC-2", "status": "partial", "date": "2025-01-02", '
                                       '"evidence": ["https://example.org/1"]}\n\n')
     book = Workbook()
     book.active.append(["id", "status", "date", "evidence"])
-    book.active.append(["SEC-3", "partial", dt.datetime(2024, 1, 2), "https://example.org/1"])
+    book.active.append(["SEC-3", "partial", dt.datetime(2025, 1, 2), "https://example.org/1"])
     book.save(tmp_path / "u.xlsx")
     for name in ("u.tsv", "u.jsonl", "u.xlsx"):
         assert run("update-status", "--from", str(tmp_path / name)).stdout.startswith("1 update to 1 recommendation ")
     for rec_id in ("SEC-1", "SEC-2", "SEC-3"):
         [event] = history(run, rec_id)
-        assert (event["date"], event["to"], event["evidence"]) == ("2024-01-02", "partial", ["https://example.org/1"])
+        assert (event["date"], event["to"], event["evidence"]) == ("2025-01-02", "partial", ["https://example.org/1"])
 
 
 @pytest.mark.parametrize(("text", "fmt"), [
-    ("id,status,date\nSEC-1,partial,2024-01-02\n", None),
-    ("id\tstatus\tdate\nSEC-1\tpartial\t2024-01-02\n", None),
-    ('{"id": "SEC-1", "status": "partial", "date": "2024-01-02"}\n', None),
+    ("id,status,date\nSEC-1,partial,2025-01-02\n", None),
+    ("id\tstatus\tdate\nSEC-1\tpartial\t2025-01-02\n", None),
+    ('{"id": "SEC-1", "status": "partial", "date": "2025-01-02"}\n', None),
     ("id;status\n", "jsonl"),  # --format wins over the content: this is not JSON Lines
 ])
 def test_stdin_is_read_by_its_format_or_its_content(run, seeded, text, fmt):
@@ -102,26 +102,26 @@ def test_stdin_is_read_by_its_format_or_its_content(run, seeded, text, fmt):
         assert digest(seeded) == before
         return
     assert run(*args, input=text).stdout == "1 update to 1 recommendation from <stdin>\n"
-    assert chain(run, "SEC-1") == [("2024-01-02", "not_assessed", "partial")]
+    assert chain(run, "SEC-1") == [("2025-01-02", "not_assessed", "partial")]
 
 
 FUTURE = (dt.date.today() + dt.timedelta(days=3)).isoformat()
 
 
 @pytest.mark.parametrize(("bad_row", "message"), [
-    ("SEC-99,partial,2024-01-01,,", "row 4, column id: unknown recommendation 'SEC-99': did you mean"),
-    ("SEC-1,implementd,2024-01-01,,", "row 4, column status: unknown status 'implementd': did you mean implemented?"),
-    ("SEC-1,partial,2024-13-45,,", "row 4, column date: cannot read date '2024-13-45'"),
+    ("SEC-99,partial,2025-01-01,,", "row 4, column id: unknown recommendation 'SEC-99': did you mean"),
+    ("SEC-1,implementd,2025-01-01,,", "row 4, column status: unknown status 'implementd': did you mean implemented?"),
+    ("SEC-1,partial,2025-13-45,,", "row 4, column date: cannot read date '2025-13-45'"),
     ("SEC-1,partial,1066-10-14,,", "row 4, column date: date '1066-10-14' is before 1950"),
     (f"SEC-1,partial,{FUTURE},,", f"row 4, column date: date '{FUTURE}' is in the future"),
-    ("SEC-1,partial,2024-01-01,,javascript:alert(1)", "row 4, column evidence: must be an http(s) URL"),
-    ("SEC-1,,2024-01-01,,", "row 4, column status: empty: every row needs one"),
-    ("SEC-1,partial,2024-01-01,,,extra", "row 4: has 6 cells, the header names 5 columns"),
-    ("SEC-2,partial,2024-01-01,Two,", "row 4: repeats row 3 (same id, date, status, note and evidence)"),
+    ("SEC-1,partial,2025-01-01,,javascript:alert(1)", "row 4, column evidence: must be an http(s) URL"),
+    ("SEC-1,,2025-01-01,,", "row 4, column status: empty: every row needs one"),
+    ("SEC-1,partial,2025-01-01,,,extra", "row 4: has 6 cells, the header names 5 columns"),
+    ("SEC-2,partial,2025-01-01,Two,", "row 4: repeats row 3 (same id, date, status, note and evidence)"),
 ])
 def test_one_bad_row_refuses_the_whole_file(run, seeded, tmp_path, bad_row, message):
     path = tmp_path / "annex.csv"
-    path.write_text(f"id,status,date,note,evidence\nSEC-1,partial,2023-01-01,One,\nSEC-2,partial,2024-01-01,Two,\n"
+    path.write_text(f"id,status,date,note,evidence\nSEC-1,partial,2025-06-01,One,\nSEC-2,partial,2025-01-01,Two,\n"
                     f"{bad_row}\n")
     before = digest(seeded)
     result = run("update-status", "--from", str(path), code=2)
@@ -131,10 +131,10 @@ def test_one_bad_row_refuses_the_whole_file(run, seeded, tmp_path, bad_row, mess
 
 @pytest.mark.parametrize(("text", "message"), [
     ("id,status,colour\nSEC-1,partial,red\n", "row 1, column colour: unknown column (the columns are id, status"),
-    ("id,date\nSEC-1,2024-01-01\n", "row 1, column status: missing: the header must name it"),
+    ("id,date\nSEC-1,2025-01-01\n", "row 1, column status: missing: the header must name it"),
     ("id,status,id\nSEC-1,partial,SEC-2\n", "row 1, column id: this column appears twice"),
     ('id,status\nSEC-1,"par"tial\n', "row 2: not readable as CSV (line 2: ',' expected after '\"')"),
-    ("id;status;date\nSEC-1;partial;2024-01-01\n", "row 1, column id;status;date: unknown column (is it separated "
+    ("id;status;date\nSEC-1;partial;2025-01-01\n", "row 1, column id;status;date: unknown column (is it separated "
                                                    "by semicolons? CSV here is separated by commas)"),
 ])
 def test_a_bad_header_refuses_the_file(run, seeded, tmp_path, text, message):
@@ -155,7 +155,7 @@ def test_a_bad_header_refuses_the_file(run, seeded, tmp_path, text, message):
 ])
 def test_json_lines_rows_are_checked_by_type(run, seeded, line, message):
     before = digest(seeded)
-    text = '{"id": "SEC-2", "status": "partial", "date": "2024-01-01"}\n' + line + "\n"
+    text = '{"id": "SEC-2", "status": "partial", "date": "2025-01-01"}\n' + line + "\n"
     result = run("update-status", "--from", "-", "--format", "jsonl", input=text, code=2)
     assert result.stderr.startswith(f"alliance: <stdin>: {message}")
     assert digest(seeded) == before
@@ -171,7 +171,7 @@ def test_a_file_without_rows_changes_nothing(run, seeded, tmp_path):
 
 @pytest.mark.parametrize("args", [
     ["SEC-1", "partial", "--from", "x.csv"], ["--from", "x.csv", "--note", "n"],
-    ["--from", "x.csv", "--date", "2024-01-01"], ["SEC-1", "partial", "--format", "csv"], ["SEC-1"], [],
+    ["--from", "x.csv", "--date", "2025-01-01"], ["SEC-1", "partial", "--format", "csv"], ["SEC-1"], [],
     ["--from", "x.xls"], ["--from", "missing.csv"],
 ])
 def test_usage_mistakes_are_refused(run, seeded, tmp_path, monkeypatch, args):
@@ -185,10 +185,10 @@ def test_usage_mistakes_are_refused(run, seeded, tmp_path, monkeypatch, args):
 
 
 def test_several_ids_take_one_status_in_one_command(run, seeded):
-    result = run("update-status", "sec-1", "SEC-2", "econ-3", "in-progress", "--date", "2024-04-01", "-m", "Talks")
-    assert result.stdout.splitlines() == ["SEC-1: not_assessed -> in_progress (as of 2024-04-01)",
-                                          "SEC-2: not_assessed -> in_progress (as of 2024-04-01)",
-                                          "ECON-3: not_assessed -> in_progress (as of 2024-04-01)",
+    result = run("update-status", "sec-1", "SEC-2", "econ-3", "in-progress", "--date", "2025-04-01", "-m", "Talks")
+    assert result.stdout.splitlines() == ["SEC-1: not_assessed -> in_progress (as of 2025-04-01)",
+                                          "SEC-2: not_assessed -> in_progress (as of 2025-04-01)",
+                                          "ECON-3: not_assessed -> in_progress (as of 2025-04-01)",
                                           "3 updates to 3 recommendations"]
     assert [history(run, r)[0]["note"] for r in ("SEC-1", "SEC-2", "ECON-3")] == ["Talks"] * 3
     assert journal_commands(seeded) == ["update-status sec-1 SEC-2 econ-3 in-progress"]
@@ -238,7 +238,7 @@ def test_the_bar_waits_its_delay():
 
 def test_a_batch_prints_only_its_summary_when_captured(run, seeded, tmp_path):
     path = tmp_path / "big.csv"
-    start = dt.date(2020, 1, 1)
+    start = dt.date(2024, 3, 1)
     path.write_text("id,status,date\n" + "".join(f"SEC-{n % 8 + 1},partial,{start + dt.timedelta(days=n)}\n"
                                                  for n in range(200)))
     result = run("update-status", "--from", str(path))

@@ -25,7 +25,7 @@ def test_what_list_writes_as_csv_loads_back(run, seeded, tmp_path, to_file):
     run("edit", "SEC-2", "--due", "2026-06-30", "--no-key")
     run("edit", "ECON-3", "--key", "--title", "=HYPERLINK(\"x\") is a title, not a formula")
     run("add", "--pillar", "CYBER", "--title", "-5% tariffs, @ once", "--id", "CYBER-9", "--due", "2027-01-01")
-    run("update-status", "SEC-1", "implemented", "--date", "2024-01-05")
+    run("update-status", "SEC-1", "implemented", "--date", "2025-01-05")
     path = tmp_path / "list.csv"
     if to_file:
         run("list", "--limit", "0", "--format", "csv", "-o", str(path))

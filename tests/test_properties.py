@@ -47,7 +47,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from alliance_cli.core import dates, exchange, journal, progress, tabular, updates
-from alliance_cli.core.statuses import NAMES, parse_status
+from alliance_cli.core.statuses import DEFAULT_SCALE
 from alliance_cli.errors import InputError
 from alliance_cli.store import files, layout
 from alliance_cli.store import state as state_module
@@ -55,9 +55,13 @@ from alliance_cli.store.layout import EVENTS, JOURNAL, META, RECS
 from alliance_cli.store.tracker import Tracker, seed_whole
 
 from bigtracker import make_brief, tracker_files
+from conftest import TESTER
+
+NAMES = DEFAULT_SCALE.names
 
 BRIEF = make_brief(4, n_pillars=3)  # SEC-1, ECON-1, CYBER-1, SEC-2: few, so that commands meet
 TODAY = dt.date(2025, 6, 30)
+ISSUED = "2024-12-31"  # the brief's recommendations: an update dated before is refused
 START = dt.datetime(2025, 6, 30, 12, tzinfo=dt.UTC)
 # A pillar that only an imported tracker has: the import adds it, and an undo takes it away.
 EXTRA_PILLAR = {"id": "SPACE", "name": "Space", "description": "A pillar from another analyst's copy."}
@@ -111,31 +115,63 @@ class Model:
             self.undo_stack.append((self.pillars, self.recs))
             self.pillars, self.recs = pillars, recs
 
+    @staticmethod
+    def check_update(rec: dict, day: str, status: str, note: str, evidence: list) -> None:
+        """What refuses an update: a date before the recommendation was issued, a repeat of an event it has."""
+        if day < rec["issued"]:
+            raise Refused("dated before the recommendation was issued")
+        if any((e["date"], e["to"], e["note"], e["evidence"]) == (day, status, note, evidence) for e in rec["history"]):
+            raise Refused("a repeat of an event it has")
+
     def update_status(self, rec_id, status, day, note, evidence, recorded_at, event_id) -> None:
         def change(pillars, recs):
             events = recs[rec_id]["history"]
+            self.check_update(recs[rec_id], day, status, note, evidence)
             events.append({"id": event_id, "date": day, "recorded_at": recorded_at,
-                           "from": status_as_of(events, day), "to": status, "note": note, "evidence": evidence})
+                           "from": status_as_of(events, day), "to": status, "note": note, "evidence": evidence,
+                           "by": "", "recorded_by": TESTER})
         self.command(change)
 
-    @staticmethod
-    def check_batch(rows: list[dict]) -> None:
-        """``update-status --from`` is refused whole, before any event is made, if a row repeats another."""
+    def check_batch(self, rows: list[dict]) -> None:
+        """``update-status --from`` is refused whole, before any event is made, if a row repeats
+        another or is dated before its recommendation was issued."""
         seen = set()
         for row in rows:
+            if row["date"] < self.recs[row["rec_id"]]["issued"]:
+                raise Refused("a row dated before the recommendation was issued")
             same = (row["rec_id"], row["date"], row["status"], row["note"], tuple(row["evidence"]))
             if same in seen:
                 raise Refused("a row repeats another")
             seen.add(same)
 
+    def in_batch_order(self, rows: list[dict]) -> list[dict]:
+        return sorted(rows, key=lambda row: row["date"])  # stable: the file's order within a date
+
+    def made_before_refusal(self, rows: list[dict]) -> int:
+        """How many of a batch's rows (in the order they are applied) pass before one repeats an
+        event: the store has made their events (and taken their ids) by then."""
+        recs = copy.deepcopy(self.recs)
+        for n, row in enumerate(rows):
+            rec = recs[row["rec_id"]]
+            try:
+                self.check_update(rec, row["date"], row["status"], row["note"], row["evidence"])
+            except Refused:
+                return n
+            rec["history"].append({"date": row["date"], "to": row["status"], "note": row["note"],
+                                   "evidence": row["evidence"]})
+        return len(rows)
+
     def batch(self, rows: list[dict]) -> None:
-        """The rows by date (the file's order within a date), each ``from`` the status in force at its date."""
+        """The rows in the order they are applied, each ``from`` the status in force at its date;
+        one refused row refuses them all."""
         def change(pillars, recs):
-            for row in sorted(rows, key=lambda row: row["date"]):  # stable: the file's order within a date
-                events = recs[row["rec_id"]]["history"]
-                events.append({"id": row["event"], "date": row["date"], "recorded_at": row["recorded_at"],
-                               "from": status_as_of(events, row["date"]), "to": row["status"],
-                               "note": row["note"], "evidence": row["evidence"]})
+            for row in rows:
+                rec = recs[row["rec_id"]]
+                self.check_update(rec, row["date"], row["status"], row["note"], row["evidence"])
+                rec["history"].append({"id": row["event"], "date": row["date"], "recorded_at": row["recorded_at"],
+                                       "from": status_as_of(rec["history"], row["date"]), "to": row["status"],
+                                       "note": row["note"], "evidence": row["evidence"], "by": row["by"],
+                                       "recorded_by": TESTER})
         self.command(change)
 
     def edit(self, rec_id: str, fields: dict) -> None:
@@ -165,7 +201,7 @@ class Model:
             raise Refused("a blank title")
 
         def change(pillars, recs):
-            recs[fields["id"]] = {**fields, "history": []}
+            recs[fields["id"]] = {"issued": TODAY.isoformat(), **fields, "history": []}
         self.command(change)
 
     def merge(self, export: dict) -> None:
@@ -204,6 +240,7 @@ class Model:
 
     def export(self) -> dict:
         return {"format": 1, "brief": BRIEF["brief"], "pillars": self.pillars,
+                "statuses": DEFAULT_SCALE.as_dicts(), "review_days": 180,
                 "recommendations": [{**rec, "status": status_as_of(rec["history"])} for rec in self.whole()]}
 
     def show(self, rec_id: str) -> dict:
@@ -262,7 +299,8 @@ def spell(rec_id: str, case: str) -> str:
 def export_of(state) -> dict:
     """What `alliance export` writes (through its own function), without its time."""
     whole = ((head["seq"], rec) for head, rec in state.iter_full())
-    data = orjson.loads(b"".join(exchange.export_parts(state.brief, state.pillars, "", whole)))
+    data = orjson.loads(b"".join(exchange.export_parts(state.brief, state.pillars, "", whole, state.scale,
+                                                           state.review_days)))
     del data["exported_at"]
     return data
 
@@ -284,6 +322,7 @@ class World:
     @classmethod
     def start(cls, path: Path, pillars: list[dict], whole: list[dict], clock: Clock, run) -> "World":
         path.parent.mkdir()
+        whole = [{"issued": ISSUED, **rec} for rec in whole]
         data = {"brief": BRIEF["brief"], "pillars": pillars, "recommendations": whole}
         Tracker(path).replace(seed_whole(data, clock.stamp()), force=False)
         recs = {rec["id"]: copy.deepcopy(rec) for rec in whole}
@@ -333,9 +372,12 @@ class World:
         rec_id = self.pick(step["pick"])
         self.counts = {head["id"]: len(head["history"]) for head in Tracker(self.path).read().recommendations()}
         self.event = self.clock.expect_event()
-        return self._model(lambda: self.model.update_status(
+        expected = self._model(lambda: self.model.update_status(
             rec_id, step["status"][0], DATES[step["date"]], step["note"],
             [url.strip() for url in step["evidence"]], self.clock.stamp(), self.event))
+        if expected is Refused:
+            self.clock.ids.pop()  # a refused update makes no event
+        return expected
 
     def status(self, step, expected):
         rec_id, (_, spelling), typed = spell(self.pick(step["pick"]), step["case"]), step["status"], step["date"]
@@ -343,8 +385,10 @@ class World:
             with Tracker(self.path).write(f"update-status {rec_id} {spelling}") as state:
                 state.update_status(rec_id, spelling, date=typed, note=step["note"], evidence=tuple(step["evidence"]))
         else:
-            self.cli("update-status", rec_id, spelling, f"--note={step['note']}",
-                     *[f"--evidence={url}" for url in step["evidence"]], *([f"--date={typed}"] if typed else []))
+            self.raise_if_refused(self.cli("update-status", rec_id, spelling, f"--note={step['note']}",
+                                           *[f"--evidence={url}" for url in step["evidence"]],
+                                           *([f"--date={typed}"] if typed else []),
+                                           code=self.cli_code(expected)), expected)
         assert not self.clock.ids, "update-status made no event"
         # Property 3: exactly one event more, on that recommendation, and no other change of count.
         heads = Tracker(self.path).read().recommendations()
@@ -358,38 +402,41 @@ class World:
 
     def expect_batch(self, step):
         rows = [{"rec_id": self.pick(row["pick"]), "status": row["status"][0], "date": DATES[row["date"]],
-                 "note": row["note"], "evidence": [url.strip() for url in row["evidence"]]} for row in step["rows"]]
+                 "note": row["note"], "evidence": [url.strip() for url in row["evidence"]], "by": row["by"].strip()}
+                for row in step["rows"]]
         self.counts = {head["id"]: len(head["history"]) for head in Tracker(self.path).read().recommendations()}
         if self._model(lambda: self.model.check_batch(rows)) is Refused:
             return Refused
         # The store applies the rows in date order, making their event ids (the clock gives them
-        # last first) and their recorded_at (each a microsecond after the one before) in that order.
-        ids = [self.clock.expect_event() for _ in rows]
-        applied = sorted(range(len(rows)), key=lambda n: rows[n]["date"])
-        for k, n in enumerate(applied):
-            rows[n].update(event=ids[-1 - k], recorded_at=self.clock.stamp(later=k))
-        self.batch_events = ids
-        return self._model(lambda: self.model.batch(rows))
+        # last first) and their recorded_at (each a microsecond after the one before) in that order,
+        # until one is refused.
+        applied = self.model.in_batch_order(rows)
+        made = self.model.made_before_refusal(applied)
+        self.batch_events = [self.clock.expect_event() for _ in range(made)]
+        for k, row in enumerate(applied):
+            row.update(event=self.batch_events[-1 - k] if k < made else "", recorded_at=self.clock.stamp(later=k))
+        return self._model(lambda: self.model.batch(applied))
 
     def batch(self, step, expected):
         lines = [{"id": spell(self.pick(row["pick"]), row["case"]), "status": row["status"][1], "note": row["note"],
-                  "evidence": row["evidence"], **({"date": row["date"]} if row["date"] else {})}
+                  "evidence": row["evidence"], "by": row["by"], **({"date": row["date"]} if row["date"] else {})}
                  for row in step["rows"]]
         text = "".join(json.dumps(line) + "\n" for line in lines)
         if step["via"] == "lib":  # as `alliance update-status --from FILE` does it
             table = tabular.json_lines(text, "batch.jsonl")
             with Tracker(self.path).write("update-status --from batch.jsonl") as state:
                 checked = updates.check_updates(table, resolve_id=lambda typed: state.get(typed)["id"],
-                                                parse_status=parse_status)
+                                                parse_status=state.scale.parse,
+                                                issued=lambda rec_id: state.get(rec_id)["issued"])
                 state.update_many(checked, "batch.jsonl")
         else:
             path = self.path.parent / "batch.jsonl"
             path.write_text(text)
             self.raise_if_refused(self.cli("update-status", "--from", str(path), code=self.cli_code(expected)),
                                   expected)
+        assert not self.clock.ids, "the batch made fewer events than it has rows before a refused one"
         if expected is Refused:
             return
-        assert not self.clock.ids, "the batch made fewer events than it has rows"
         # Property 3: one event more per row, on its recommendation, and no other change of count.
         heads = Tracker(self.path).read().recommendations()
         after = {head["id"]: [e["id"] for e in head_events(head)] for head in heads}
@@ -483,7 +530,8 @@ class World:
             state = Tracker(other.path).read()
             whole = ((head["seq"], rec) for head, rec in state.iter_full())
             self.exported.write_bytes(b"".join(exchange.export_parts(state.brief, state.pillars,
-                                                                     dates.export_time(), whole)))
+                                                                     dates.export_time(), whole, state.scale,
+                                                                     state.review_days)))
         else:
             other.cli("export", "--output", str(self.exported))
         data = json.loads(self.exported.read_bytes())
@@ -558,7 +606,8 @@ def check(world: World, step: dict | None, fresh: Path) -> None:
             keys = [order_key(e) for e in events]
             assert keys == sorted(keys), f"{head['id']}: history out of order"
             assert (events[-1]["to"] if events else "not_assessed") == latest
-        assert progress.rec_row(head, TODAY.isoformat())["status"] == latest, f"{head['id']}: list status"
+        row = progress.rec_row(head, TODAY.isoformat(), DEFAULT_SCALE.start)
+        assert row["status"] == latest, f"{head['id']}: list status"
         assert rec["status"] == latest, f"{head['id']}: export status"
     # Property 1: the tracker holds what the model says (one recommendation at a time, for a readable diff).
     wanted = world.model.export()
@@ -640,9 +689,12 @@ def commands(via):
 
 
 def batch_command(via):
+    # Dates mostly on or after the issue date (one in six before it, which refuses the batch).
+    dates_typed = [None, "31 December 2024", "2024-12-31", "2025-01-01", TODAY.isoformat(), "2024-12-30"]
     row = st.fixed_dictionaries({"pick": PICK, "case": st.sampled_from(["as is", "lower"]), "status": STATUS,
-                                 "date": st.sampled_from(list(DATES)), "note": st.sampled_from(["", "a", "b"]) | TEXT,
-                                 "evidence": st.lists(URL | URL.map(lambda url: f" {url} "), max_size=1)})
+                                 "date": st.sampled_from(dates_typed), "note": st.sampled_from(["", "a", "b"]) | TEXT,
+                                 "evidence": st.lists(URL | URL.map(lambda url: f" {url} "), max_size=1),
+                                 "by": st.sampled_from(["", "Board", " Board "])})
     # Few recommendations and few notes: rows share a recommendation, a date, and sometimes all of a row.
     return command("batch", via, rows=st.lists(row, min_size=1, max_size=4))
 

@@ -36,7 +36,10 @@ def update_status(
         "--evidence", "-e", metavar="URL", help="An http(s) URL backing the change; repeat for several.")] = None,
     date: Annotated[str | None, typer.Option(
         "--date", "-d", metavar="DATE",
-        help="When it happened (default today): 2024-01-11, 'Jan 11 2024', yesterday, '3 days ago'…")] = None,
+        help="When it happened (default today): 2024-04-11, 'Apr 11 2024', yesterday, '3 days ago'…")] = None,
+    by: Annotated[str, typer.Option(
+        "--by", metavar="WHO", help="Who assessed or claimed it: 'Board', 'Administration', an analyst "
+                                    "(with --from: for the rows whose by is empty).")] = "",
     from_file: Annotated[str | None, typer.Option(
         "--from", metavar="FILE|-",
         help="Record the dated updates of a CSV, TSV, JSON Lines or .xlsx file (- for stdin), columns id, "
@@ -47,13 +50,13 @@ def update_status(
         help="The --from file's format: csv, tsv, jsonl or xlsx (default: its extension, else its content).")]
     = None,
 ):
-    """Record a status change, with its date, a note and evidence (for several ids, or from a file)."""
+    """Record a status change, with its date, a note, evidence and who said it (for several ids, or from a file)."""
     words = [*(rec_ids or ()), *([status] if status is not None else [])]
     if from_file is not None:
         if words or note or evidence or date is not None:
             raise InputError("--from FILE gives each update's id, status, date, note and evidence: "
                              "give no ID, STATUS, --note, --evidence or --date with it")
-        _update_from(ctx, from_file, input_format)
+        _update_from(ctx, from_file, input_format, by)
         return
     if input_format is not None:
         raise InputError("--format is the format of a --from file: give --from FILE with it")
@@ -62,7 +65,7 @@ def update_status(
                          "or --from FILE: see `alliance update-status --help`")
     with open_tracker(ctx).write(f"update-status {' '.join(words)}") as state:
         _refuse_repeated_ids(state, rec_ids)
-        done = [state.update_status(rec_id, status, date=date, note=note, evidence=tuple(evidence or ()))
+        done = [state.update_status(rec_id, status, date=date, note=note, evidence=tuple(evidence or ()), by=by)
                 for rec_id in rec_ids]
     for rec, event in done:
         typer.echo(f"{rec['id']}: {event['from']} -> {event['to']} (as of {event['date']})")
@@ -79,11 +82,10 @@ def _refuse_repeated_ids(state, rec_ids: list[str]) -> None:
         seen.add(rec_id)
 
 
-def _update_from(ctx: typer.Context, source: str, input_format: str | None) -> None:
+def _update_from(ctx: typer.Context, source: str, input_format: str | None, by: str) -> None:
     """Every row of a file, checked first, applied in date order: one journal entry, one undo."""
     from alliance_cli.cli import meter, readers
     from alliance_cli.core import updates
-    from alliance_cli.core.statuses import parse_status
 
     name = readers.source_name(source)
     raw = readers.read_input(source)
@@ -92,7 +94,8 @@ def _update_from(ctx: typer.Context, source: str, input_format: str | None) -> N
         table = readers.read_table(source, fmt, raw)
         with open_tracker(ctx).write(f"update-status --from {name}") as state:
             checked = updates.check_updates(table, resolve_id=lambda typed: state.get(typed)["id"],
-                                            parse_status=parse_status)
+                                            parse_status=state.scale.parse, default_by=by,
+                                            issued=lambda rec_id: state.get(rec_id)["issued"])
             progress.stage("updating", total=len(checked))
             state.update_many(checked, name, progress.advance)
             progress.stage("saving")
@@ -125,7 +128,7 @@ def undo(
             raise AllianceError("undo cancelled: nothing changed")
     with tracker.write("undo") as state:
         current = journal.undo_target(state.journal_entries())
-        if current is None or current.doc_id != target.doc_id:
+        if current is None or current["id"] != target["id"]:
             raise AllianceError("the tracker changed while you were deciding: run undo again")
         state.revert(current)
     typer.echo(f"undone: {clean(target['command'])}")
@@ -203,7 +206,7 @@ def _brief_from_table(path: Path, pillars_file: Path | None, given: dict) -> tup
     and whether the table held statuses, which are not loaded."""
     from alliance_cli.cli import readers
     from alliance_cli.core import brief_sheet
-    from alliance_cli.core.statuses import DEFAULT
+    from alliance_cli.core.statuses import DEFAULT_SCALE, fold
 
     tables = ("csv", "tsv", "xlsx")
     raw = _read_input(str(path))
@@ -216,7 +219,9 @@ def _brief_from_table(path: Path, pillars_file: Path | None, given: dict) -> tup
         raw = _read_input(str(pillars_file))
         pillars = readers.read_table(str(pillars_file), readers.format_of(str(pillars_file), None, raw, tables), raw)
     data = brief_sheet.brief_from_table(table, brief_sheet.brief_info(table, path.stem, given), pillars)
-    return data, any(str(row.cells.get("status", DEFAULT)).strip().lower() != DEFAULT for row in table.rows)
+    # A brief made from a table has the default scale: its statuses start at its start.
+    start = fold(DEFAULT_SCALE.start)
+    return data, any(fold(str(row.cells.get("status", start))) != start for row in table.rows)
 
 
 @app.command("import", epilog=examples("alliance import theirs-export.json",
@@ -293,6 +298,8 @@ def add(
         "--initiative", metavar="NAME", help="A named mechanism; repeat.")] = None,
     source: Annotated[list[str] | None, typer.Option(
         "--source", metavar="URL", help="A supporting http(s) URL; repeat.")] = None,
+    issued: Annotated[str | None, typer.Option(
+        "--issued", metavar="DATE", help="When it was issued (default today); no status can predate it.")] = None,
 ):
     """Add a recommendation to the tracker."""
     from alliance_cli.core import dates
@@ -302,7 +309,8 @@ def add(
         wanted = state.pillar_id(pillar)
         fields = {"id": rec_id or state.next_id(wanted), "pillar": wanted, "title": title,
                   "text": text if text is not None else title, "section": section, "key": key,
-                  "actors": actor or [], "initiatives": initiative or [], "sources": source or []}
+                  "actors": actor or [], "initiatives": initiative or [], "sources": source or [],
+                  "issued": (dates.parse_date(issued, what="--issued date") if issued else dates.today()).isoformat()}
         if due:
             fields["due"] = dates.parse_date(due, allow_future=True, what="--due date").isoformat()
         doc = state.add_recommendation(fields)
@@ -329,8 +337,10 @@ def edit(
     key: Annotated[bool | None, typer.Option(
         "--key/--no-key", help="Mark it as one of the brief's key recommendations, or not (default: unchanged).")]
     = None,
+    issued: Annotated[str | None, typer.Option(
+        "--issued", metavar="DATE", help="When it was issued; no status can predate it.")] = None,
 ):
-    """Change a recommendation's title, text, pillar, section, due date or key flag."""
+    """Change a recommendation's title, text, pillar, section, due date, issue date or key flag."""
     from alliance_cli.core import dates
 
     with open_tracker(ctx).write(f"edit {rec_id}") as state:
@@ -341,8 +351,11 @@ def edit(
         if due is not None:
             fields["due"] = None if due.strip().lower() == "none" else dates.parse_date(
                 due, allow_future=True, what="--due date").isoformat()
+        if issued is not None:
+            fields["issued"] = dates.parse_date(issued, what="--issued date").isoformat()
         if not fields:
-            raise InputError("nothing to change: give --title, --text, --pillar, --section, --due or --key")
+            raise InputError("nothing to change: give --title, --text, --pillar, --section, --due, --issued "
+                             "or --key")
         rec = state.get(rec_id)
         changed = state.edit_recommendation(rec["id"], fields)
     typer.echo(f"{'edited' if changed else 'unchanged'}: {rec['id']}")

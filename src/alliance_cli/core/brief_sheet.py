@@ -20,7 +20,7 @@ from alliance_cli.core.tabular import RowError, Table, check_columns, name_list,
 from alliance_cli.errors import InputError
 
 COLUMNS = ("id", "pillar", "title", "text", "section", "key", "actors", "initiatives", "sources", "due",
-           "quote", "pillar_name")
+           "issued", "quote", "pillar_name")
 REQUIRED = ("id", "pillar", "title")
 IGNORED = ("status", "last_updated")  # written by `list --format csv`: the tracker's state, not the brief's
 PILLAR_COLUMNS = ("id", "name", "description")
@@ -93,11 +93,12 @@ def _recommendation(source: str, row) -> dict:
            "actors": name_list(row, "actors", source), "initiatives": name_list(row, "initiatives", source),
            "sources": url_list(row, "sources", source)}
     rec["text"] = rec["text"] or rec["title"]  # as `add` does: the title is the text until there is more
-    if text("due").strip():
-        try:
-            rec["due"] = dates.parse_date(text("due"), allow_future=True, what="due date").isoformat()
-        except InputError as exc:
-            raise RowError(source, row.number, "due", str(exc)) from None
+    for column, future in (("due", True), ("issued", False)):  # no status can predate the issue date
+        if text(column).strip():
+            try:
+                rec[column] = dates.parse_date(text(column), allow_future=future, what=f"{column} date").isoformat()
+            except InputError as exc:
+                raise RowError(source, row.number, column, str(exc)) from None
     if text("quote").strip():
         rec["quote"] = text("quote").strip()
     return rec

@@ -35,15 +35,21 @@ class Update:
 
 
 def check_updates(table: Table, *, resolve_id: Callable[[str], str], parse_status: Callable[[str], str],
-                  today: str | None = None) -> list[Update]:
+                  issued: Callable[[str], str] = lambda rec_id: "", today: str | None = None,
+                  default_by: str = "") -> list[Update]:
     """Every row of ``table`` as an ``Update``, in the file's order; the first bad row raises
     ``RowError``. ``resolve_id`` and ``parse_status`` turn what was typed into the tracker's
-    id and status, raising ``InputError`` (with its "did you mean") for an unknown one."""
+    id and status, raising ``InputError`` (with its "did you mean") for an unknown one;
+    ``issued`` gives a recommendation's issue date, before which no row may be dated. A row
+    without ``by`` has ``default_by``."""
     check_columns(table, COLUMNS, REQUIRED)
     today = today or dates.today().isoformat()
     updates, seen = [], {}
     for row in table.rows:
-        update = _check_row(table.source, row, resolve_id, parse_status, today)
+        update = _check_row(table.source, row, resolve_id, parse_status, today, default_by.strip())
+        if update.date < issued(update.rec_id):
+            raise RowError(table.source, row.number, "date", f"{update.rec_id} was issued on {issued(update.rec_id)}: "
+                                                             f"a status on {update.date} cannot predate it")
         earlier = seen.setdefault(update.same_as(), update.row)
         if earlier != update.row:
             raise RowError(table.source, row.number, None,
@@ -52,7 +58,7 @@ def check_updates(table: Table, *, resolve_id: Callable[[str], str], parse_statu
     return updates
 
 
-def _check_row(source: str, row, resolve_id, parse_status, today: str) -> Update:
+def _check_row(source: str, row, resolve_id, parse_status, today: str, default_by: str) -> Update:
     def cell(column: str) -> str:
         return text_cell(row, column, source).strip()
 
@@ -70,7 +76,7 @@ def _check_row(source: str, row, resolve_id, parse_status, today: str) -> Update
     note = checked("note", lambda text: check_text(text, "note"), text_cell(row, "note", source))
     evidence = tuple(checked("evidence", lambda url: check_url(url, "evidence"), url)
                      for url in url_list(row, "evidence", source))
-    by = checked("by", lambda text: check_text(text, "by"), cell("by"))
+    by = checked("by", lambda text: check_text(text, "by"), cell("by")) or default_by
     return Update(row.number, rec_id, status, date, note, evidence, by)
 
 
