@@ -43,7 +43,8 @@ def build(db: Path) -> dict:
     recs = state.recommendations()
     day = AS_OF.isoformat()
     events = [{"date": e["date"], "id": r["id"], "title": r["title"], "from": e["from"], "to": e["to"],
-               "note": e["note"], "evidence": e["evidence"], "event": e["id"], "recorded_at": e["recorded_at"]}
+               "note": e["note"], "evidence": e["evidence"], "event": e["id"], "recorded_at": e["recorded_at"],
+               "by": e["by"], "recorded_by": e["recorded_by"]}
               for r in map(state.full, recs) for e in r["history"]]
     return {
         "state": state,

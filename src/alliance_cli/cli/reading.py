@@ -209,6 +209,8 @@ def log(
         "--limit", "-n", metavar="N", min=0,
         help=f"The newest N changes (0: all). Default: the newest {LOG_TERMINAL_ROWS} on a terminal, else all.")]
     = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="WHO", help="Only status changes whose `by` contains WHO (any case).")] = None,
     *, out: Output,
 ):
     """Status changes and undos, newest first."""
@@ -220,13 +222,16 @@ def log(
     start = dates.parse_date(since, what="--since date").isoformat() if since else None
     recs = [state.get(wanted)] if wanted else state.recommendations()
     entries = journal.log_entries(recs, state.journal_entries(), state.scale.start, wanted, start)
+    if by is not None:  # who said it is in the bodies: read the notes of every change once
+        said = {event for event, body in state.notes(journal.noted(entries)) if journal.said_by(body, by)}
+        entries = [e for e in entries if e[1] is not None and journal.event_of(e) in said]
     total = len(entries)
     if limit is None and out.fmt == "table":
         limit = LOG_TERMINAL_ROWS
     entries = entries[:limit] if limit else entries  # the notes of the rows shown only are read
     notes = dict(state.notes(journal.noted(entries)))
     rows = journal.log_rows(entries, notes)  # made as they are written
-    meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "limit": limit})
+    meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "limit": limit, "by": by})
     out.emit({
         "json": lambda f: text.write_json_array(rows, f),
         "table": lambda f: terminal.log_table(list(rows), f, total),

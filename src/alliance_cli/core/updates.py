@@ -48,8 +48,9 @@ def check_updates(table: Table, *, resolve_id: Callable[[str], str], parse_statu
     for row in table.rows:
         update = _check_row(table.source, row, resolve_id, parse_status, today, default_by.strip())
         if update.date < issued(update.rec_id):
-            raise RowError(table.source, row.number, "date", f"{update.rec_id} was issued on {issued(update.rec_id)}: "
-                                                             f"a status on {update.date} cannot predate it")
+            raise RowError(table.source, row.number, "date", (
+                f"{update.rec_id} was issued on {issued(update.rec_id)}: a status on {update.date} cannot predate "
+                f"it (change the issue date with `alliance edit {update.rec_id} --issued DATE`)"))
         earlier = seen.setdefault(update.same_as(), update.row)
         if earlier != update.row:
             raise RowError(table.source, row.number, None,

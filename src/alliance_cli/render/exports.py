@@ -158,7 +158,7 @@ def report_csv(report: dict, meta: dict) -> str:
 
 
 LIST_FIELDS = ["id", "pillar", "title", "status", "key", "last_updated", "due"]
-LOG_FIELDS = ["date", "id", "title", "from", "to", "note", "evidence", "event", "recorded_at"]
+LOG_FIELDS = ["date", "id", "title", "from", "to", "note", "evidence", "event", "recorded_at", "by", "recorded_by"]
 
 
 # Columns only the CSV has, after the shared ones (a stable schema only gains columns at the end):
