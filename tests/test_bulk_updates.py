@@ -58,6 +58,15 @@ def test_one_undo_reverts_the_whole_batch(run, seeded, tmp_path):
     assert {rec: chain(run, rec) for rec in ("SEC-4", "ECON-1")} == before
 
 
+def test_by_comes_from_its_column_or_else_from_the_option(run, seeded, tmp_path):
+    path = tmp_path / "annex.csv"
+    path.write_text(CSV)
+    run("update-status", "--from", str(path), "--by", "Analyst")
+    assert [e["by"] for e in history(run, "SEC-4")] == ["Board", "Analyst", "Administration"]
+    assert [e["by"] for e in history(run, "ECON-1")] == ["Analyst"]
+    assert [r["id"] for r in json.loads(run("log", "--by", "board", "--json").stdout)] == ["SEC-4"]
+
+
 def test_rows_of_one_date_chain_in_the_files_order(run, seeded, tmp_path):
     path = tmp_path / "same-day.csv"
     path.write_text("id,status,date\nSEC-1,in_progress,2025-05-05\nSEC-1,partial,2025-05-05\n"
@@ -243,3 +252,14 @@ def test_a_batch_prints_only_its_summary_when_captured(run, seeded, tmp_path):
                                                  for n in range(200)))
     result = run("update-status", "--from", str(path))
     assert (result.stdout, result.stderr) == (f"200 updates to 8 recommendations from {path}\n", "")
+
+
+def test_hostile_text_is_stored_exactly_and_shown_escaped(run, seeded):
+    note = "[bold]not markup[/] \x1b[2J\u200b :warning:"
+    line = json.dumps({"id": "SEC-1", "status": "partial", "date": "2025-01-02", "note": note, "by": "[red]x"})
+    run("update-status", "--from", "-", input=line + "\n")
+    [event] = history(run, "SEC-1")
+    assert (event["note"], event["by"]) == (note, "[red]x")
+    refused = run("update-status", "--from", "-", input=json.dumps({"id": "\x1b[2JSEC", "status": "partial"}),
+                  code=2).stderr
+    assert "\x1b" not in refused and "\\x1b[2JSEC" in refused

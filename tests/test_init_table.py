@@ -8,11 +8,11 @@ import pytest
 
 from conftest import digest, tree_state
 
-HEADER = "id,pillar,title,text,section,key,actors,initiatives,sources,due\n"
+HEADER = "id,pillar,title,text,section,key,actors,initiatives,sources,due,issued\n"
 
 
 def listed(run, *db):
-    return [{k: r[k] for k in ("id", "pillar", "title", "key", "due")}
+    return [{k: r[k] for k in ("id", "pillar", "title", "key", "due", "issued")}
             for r in json.loads(run(*db, "list", "--json").stdout)]
 
 
@@ -22,7 +22,7 @@ def pillars(run, *db):
 
 @pytest.mark.parametrize("to_file", [True, False])
 def test_what_list_writes_as_csv_loads_back(run, seeded, tmp_path, to_file):
-    run("edit", "SEC-2", "--due", "2026-06-30", "--no-key")
+    run("edit", "SEC-2", "--due", "2026-06-30", "--no-key", "--issued", "2024-05-02")
     run("edit", "ECON-3", "--key", "--title", "=HYPERLINK(\"x\") is a title, not a formula")
     run("add", "--pillar", "CYBER", "--title", "-5% tariffs, @ once", "--id", "CYBER-9", "--due", "2027-01-01")
     run("update-status", "SEC-1", "implemented", "--date", "2025-01-05")
@@ -52,11 +52,12 @@ def test_a_workbook_with_a_pillars_sheet(run, tmp_path, db):
     book = Workbook()
     recs = book.active
     recs.title = "Recommendations"
-    recs.append(["ID", "Pillar", "Title", "Text", "Section", "Key", "Actors", "Initiatives", "Sources", "Due"])
+    recs.append(["ID", "Pillar", "Title", "Text", "Section", "Key", "Actors", "Initiatives", "Sources", "Due",
+                 "Issued"])
     recs.append(["AUD-1", "gov", "Publish the audit plan", "The board publishes its plan each year.", "§ 12",
                  True, "Board; Ministry of Finance", "Annual plan", "https://example.org/a https://example.org/b",
-                 dt.datetime(2016, 12, 31)])
-    recs.append(["AUD-2", "FIN", "Reconcile accounts", None, None, "no", None, None, None, None])
+                 dt.datetime(2016, 12, 31), dt.datetime(2016, 2, 1)])
+    recs.append(["AUD-2", "FIN", "Reconcile accounts", None, None, "no", None, None, None, None, None])
     sheet = book.create_sheet("pillars")
     sheet.append(["id", "name", "description"])
     sheet.append(["FIN", "Finance", "Money"])
@@ -67,12 +68,14 @@ def test_a_workbook_with_a_pillars_sheet(run, tmp_path, db):
     assert result.stdout == f"started {db}: audit board (2 recommendations)\n" and result.stderr == ""
     assert pillars(run) == [("FIN", "Finance"), ("GOV", "Governance")]
     one = json.loads(run("show", "AUD-1", "--json").stdout)
-    assert {k: one[k] for k in ("pillar", "text", "section", "key", "actors", "initiatives", "sources", "due")} == {
+    assert {k: one[k] for k in ("pillar", "text", "section", "key", "actors", "initiatives", "sources", "due",
+                                "issued")} == {
         "pillar": "GOV", "text": "The board publishes its plan each year.", "section": "§ 12", "key": True,
         "actors": ["Board", "Ministry of Finance"], "initiatives": ["Annual plan"],
-        "sources": ["https://example.org/a", "https://example.org/b"], "due": "2016-12-31"}
+        "sources": ["https://example.org/a", "https://example.org/b"], "due": "2016-12-31", "issued": "2016-02-01"}
     two = json.loads(run("show", "AUD-2", "--json").stdout)
-    assert (two["text"], two["key"], two["due"]) == ("Reconcile accounts", False, None)  # the title is the text
+    # The title is the text; issued when the brief was published (the 1st of its month).
+    assert (two["text"], two["key"], two["due"], two["issued"]) == ("Reconcile accounts", False, None, "2015-06-01")
     brief = json.loads(run("report", "--json").stdout)["brief"]
     assert (brief["id"], brief["title"], brief["author"], brief["published"]) == (
         "audit-board", "audit board", "Audit Board", "2015-06")
@@ -97,9 +100,10 @@ def test_pillars_from_the_pillar_column_or_a_pillars_file(run, tmp_path):
     ("SEC 2,SEC,Spaced,,,,,,,", "row 3, column id: 'SEC 2' is not a valid id"),
     ("SEC-2,SEC,Fine,,,maybe,,,,", "row 3, column key: 'maybe' is neither true nor false"),
     ("SEC-2,SEC,Fine,,,,,,ftp://example.org/x,", "row 3, column sources: must be an http(s) URL"),
-    ("SEC-2,SEC,Fine,,,,,,,,surplus", "row 3: has 11 cells, the header names 10 columns"),
+    ("SEC-2,SEC,Fine,,,,,,,,,surplus", "row 3: has 12 cells, the header names 11 columns"),
     ("SEC-2,,Fine,,,,,,,", "row 3, column pillar: empty: every row needs one"),
     ("SEC-2,S E C,Fine,,,,,,,", "row 3, column pillar: 'S E C' is not a valid id"),
+    ("SEC-2,SEC,Fine,,,,,,,,2999-01-01", "row 3, column issued: issued date '2999-01-01' is in the future"),
 ])
 def test_a_bad_row_is_named_by_row_and_column_and_nothing_is_written(run, tmp_path, row, message):
     path = tmp_path / "recs.csv"
@@ -165,4 +169,5 @@ def test_an_existing_tracker_needs_force(run, seeded, tmp_path):
     assert "pass --force" in run("init", "--from", str(path), code=2).stderr
     assert digest(seeded) == before
     run("init", "--from", str(path), "--force")
-    assert listed(run) == [{"id": "A-1", "pillar": "A", "title": "T", "key": False, "due": None}]
+    assert listed(run) == [{"id": "A-1", "pillar": "A", "title": "T", "key": False, "due": None,
+                            "issued": dt.date.today().isoformat()}]  # published: today, unless --published
