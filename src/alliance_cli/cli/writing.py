@@ -146,7 +146,7 @@ def init(
     brief_file: Annotated[Path, typer.Option(
         "--from", metavar="FILE",
         help="A brief file (or an export), or a table of recommendations: .csv, .tsv or .xlsx, with the "
-             "columns id, pillar, title, text, section, key, actors, initiatives, sources, due.")],
+             "columns id, pillar, title, text, section, key, actors, initiatives, sources, due, issued.")],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing tracker (kept aside).")] = False,
     pillars_file: Annotated[Path | None, typer.Option(
         "--pillars", metavar="FILE",
