@@ -263,3 +263,15 @@ def test_hostile_text_is_stored_exactly_and_shown_escaped(run, seeded):
     refused = run("update-status", "--from", "-", input=json.dumps({"id": "\x1b[2JSEC", "status": "partial"}),
                   code=2).stderr
     assert "\x1b" not in refused and "\\x1b[2JSEC" in refused
+
+
+def test_a_workbook_on_stdin_is_known_by_its_content(run, seeded, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["id", "status", "date"])
+    book.active.append(["CYBER-1", "partial", dt.date(2025, 2, 3)])
+    book.save(tmp_path / "u.xlsx")
+    result = run("update-status", "--from", "-", input=(tmp_path / "u.xlsx").read_bytes())
+    assert result.stdout == "1 update to 1 recommendation from <stdin>\n"
+    assert chain(run, "CYBER-1") == [("2025-02-03", "not_assessed", "partial")]
