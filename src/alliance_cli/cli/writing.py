@@ -12,6 +12,7 @@ import typer
 
 from alliance_cli.cli.app import app, examples, open_tracker
 from alliance_cli.cli.completion import complete_id, complete_id_or_status, complete_pillar, complete_status
+from alliance_cli.cli.readers import read_input
 from alliance_cli.errors import AllianceError, InputError
 
 
@@ -180,7 +181,7 @@ def init(
                 raise InputError("--pillars, --title, --author, --publisher, --published and --brief-id are for "
                                  f"a table of recommendations (.csv, .tsv, .xlsx); {brief_file} is a brief file")
             # A brief file is an export without histories: one validation, one seeding.
-            data = exchange.load_json(_read_input(str(brief_file)), str(brief_file))
+            data = exchange.load_json(read_input(str(brief_file)), str(brief_file))
             exchange.validate_export(data, str(brief_file))
         progress.stage("saving")
         tracker = open_tracker(ctx)
@@ -209,14 +210,14 @@ def _brief_from_table(path: Path, pillars_file: Path | None, given: dict) -> tup
     from alliance_cli.core.statuses import DEFAULT_SCALE, fold
 
     tables = ("csv", "tsv", "xlsx")
-    raw = _read_input(str(path))
+    raw = read_input(str(path))
     fmt = readers.format_of(str(path), None, raw, tables)
     if fmt == "xlsx":
         table, pillars = readers.read_workbook(raw, str(path))
     else:
         table, pillars = readers.read_table(str(path), fmt, raw), None
     if pillars_file is not None:
-        raw = _read_input(str(pillars_file))
+        raw = read_input(str(pillars_file))
         pillars = readers.read_table(str(pillars_file), readers.format_of(str(pillars_file), None, raw, tables), raw)
     data = brief_sheet.brief_from_table(table, brief_sheet.brief_info(table, path.stem, given), pillars)
     # A brief made from a table has the default scale: its statuses start at its start.
@@ -236,7 +237,7 @@ def import_(
 
     name = "<stdin>" if source == "-" else source
     with Meter(f"reading {name}") as progress:
-        data = exchange.load_json(_read_input(source), name)
+        data = exchange.load_json(read_input(source), name)
         exchange.validate_export(data, name)
         progress.stage("merging")
         tracker = open_tracker(ctx)
@@ -265,15 +266,6 @@ def _merge_into(tracker, data: dict, name: str) -> dict | None:
             raise InputError(f"{name} is an export of brief {data['brief']['id']!r}, this tracker holds "
                              f"{state.brief['id']!r}: use `alliance --db OTHER.json import` or `init --from`")
         return exchange.merge(state, data)
-
-
-def _read_input(source: str) -> bytes:
-    if source == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(source).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {source}: {exc.strerror}") from None
 
 
 # --- adding and editing recommendations --------------------------------------
