@@ -609,3 +609,19 @@ def test_merging_is_commutative_and_idempotent(run, tmp_path_factory, left, righ
         assert drive(work, data, data, data) == data  # merging a copy with itself changes nothing
         assert drive(work, b.get(name, b""), data, data) == data
         assert drive(work, b.get(name, b""), b.get(name, b""), data) == data
+
+
+def test_open_conflicts_survive_an_upgrade_of_the_schema(run, copies):
+    base, ours, theirs = copies
+    at(run, ours, "edit", "SEC-1", "--title", "Ours", "--text", "Ours text")
+    at(run, theirs, "edit", "SEC-1", "--title", "Theirs", "--text", "Theirs text")
+    git_merge(run, base, ours, theirs)
+    listed = open_conflicts(run, ours)
+    assert [c["field"] for c in listed] == ["text", "title"]
+    tables = json.loads(ours.read_text())
+    tables["meta"]["1"]["schema"] = 3  # as if written before the last migration: upgraded on load
+    ours.write_bytes(files.canonical(tables))
+    assert open_conflicts(run, ours) == listed
+    at(run, ours, "conflicts", "resolve", "SEC-1", "text", "--ours")  # the first write saves the upgrade
+    assert [c["field"] for c in open_conflicts(run, ours)] == ["title"]
+    assert rec(export_of(run, ours), "SEC-1")["text"] == "Ours text"
