@@ -226,12 +226,20 @@ def _brief_from_table(path: Path, pillars_file: Path | None, given: dict) -> tup
 
 
 @app.command("import", epilog=examples("alliance import theirs-export.json",
-                                       "alliance --db /tmp/theirs.json export | alliance import -"))
+                                       "alliance --db /tmp/theirs.json export | alliance import -",
+                                       "alliance import theirs-export.json --base both-started-from.json"))
 def import_(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="FILE|-", help="An export file, or - for stdin.")],
+    base: Annotated[Path | None, typer.Option(
+        "--base", metavar="FILE", help="The export both copies started from: merge three ways (what each "
+                                       "side changed since), not as a union.")] = None,
 ):
-    """Merge an export into this tracker: by recommendation id and by event id."""
+    """Merge an export into this tracker: by recommendation id and by event id.
+
+    Without --base, a union: nothing is removed, and the export's fields win. With --base,
+    a three-way merge: one-sided changes and removals are taken, two-sided ones are conflicts.
+    """
     from alliance_cli.cli.meter import Meter
     from alliance_cli.core import exchange
 
@@ -239,33 +247,50 @@ def import_(
     with Meter(f"reading {name}") as progress:
         data = exchange.load_json(read_input(source), name)
         exchange.validate_export(data, name)
+        ancestor = None
+        if base is not None:
+            ancestor = exchange.load_json(read_input(str(base)), str(base))
+            exchange.validate_export(ancestor, str(base))
+            if ancestor["brief"]["id"] != data["brief"]["id"]:
+                raise InputError(f"--base {base} is an export of brief {ancestor['brief']['id']!r}, {name} of "
+                                 f"{data['brief']['id']!r}: give the export both copies started from")
         progress.stage("merging")
         tracker = open_tracker(ctx)
-        counts = _merge_into(tracker, data, name)
+        counts = _merge_into(tracker, data, name, ancestor)
     if counts is None:
         typer.echo(f"started {tracker.path} from {name}: {len(data['recommendations'])} recommendations")
         return
-    typer.echo("merged {name}: {added} added, {updated} updated, {events} new events, {pillars} new pillars"
-               .format(name=name, **counts))
+    if ancestor is None:
+        typer.echo("merged {name}: {added} added, {updated} updated, {events} new events, {pillars} new pillars"
+                   .format(name=name, **counts))
+        return
+    typer.echo("merged {name} three ways: {added} added, {updated} updated, {removed} removed, {events} new events, "
+               "{undone} undone, {pillars} new pillars, {conflicts} conflicts".format(name=name, **counts))
+    if counts["conflicts"]:
+        typer.echo(f"alliance: {counts['conflicts']} conflicts to settle: see `alliance conflicts`", err=True)
 
 
-def _merge_into(tracker, data: dict, name: str) -> dict | None:
-    """Merge an export into the tracker; into none yet, start it from the export (and return None)."""
+def _merge_into(tracker, data: dict, name: str, ancestor: dict | None) -> dict | None:
+    """Merge an export into the tracker (three ways from ``ancestor`` if given); into none yet,
+    start it from the export, and return None."""
     from alliance_cli.core import dates, exchange
     from alliance_cli.store.tracker import TrackerExists, seed_whole
 
-    if not tracker.exists():
+    if not tracker.exists() and ancestor is None:
         try:
             tracker.replace(seed_whole(data, dates.now_stamp()), force=False)
         except TrackerExists:
             pass  # another command made it since we looked: merge into it below
         else:
             return None
+    if ancestor is not None and not tracker.exists():
+        raise InputError(f"{tracker.path} does not exist: a three-way import merges into a tracker "
+                         "(import without --base to start one)")
     with tracker.write(f"import {name}") as state:
         if data["brief"]["id"] != state.brief["id"]:
             raise InputError(f"{name} is an export of brief {data['brief']['id']!r}, this tracker holds "
                              f"{state.brief['id']!r}: use `alliance --db OTHER.json import` or `init --from`")
-        return exchange.merge(state, data)
+        return exchange.merge(state, data) if ancestor is None else exchange.merge_three_way(state, ancestor, data)
 
 
 # --- adding and editing recommendations --------------------------------------
