@@ -142,6 +142,7 @@ def test_one_bad_row_refuses_the_whole_file(run, seeded, tmp_path, bad_row, mess
     ("id,status,colour\nSEC-1,partial,red\n", "row 1, column colour: unknown column (the columns are id, status"),
     ("id,date\nSEC-1,2025-01-01\n", "row 1, column status: missing: the header must name it"),
     ("id,status,id\nSEC-1,partial,SEC-2\n", "row 1, column id: this column appears twice"),
+    ("id,status,,note\nSEC-1,partial,oops,\n", "row 2: has a value in its cell 3, under no column name"),
     ('id,status\nSEC-1,"par"tial\n', "row 2: not readable as CSV (line 2: ',' expected after '\"')"),
     ("id;status;date\nSEC-1;partial;2025-01-01\n", "row 1, column id;status;date: unknown column (is it separated "
                                                    "by semicolons? CSV here is separated by commas)"),

@@ -86,6 +86,10 @@ def from_cells(source: str, numbered: Iterable[tuple[int, list[str]]]) -> Table:
             continue
         if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
             raise RowError(source, number, None, f"has {len(cells)} cells, the header names {len(header)} columns")
+        unnamed = next((k for k, (name, cell) in enumerate(zip(header, cells, strict=False), start=1)
+                        if not name and cell.strip()), None)
+        if unnamed is not None:  # a value no column names would be lost without a word
+            raise RowError(source, number, None, f"has a value in its cell {unnamed}, under no column name")
         values = {name: unquote(cell) for name, cell in zip(header, cells, strict=False) if name and cell.strip()}
         rows.append(Row(number, values))
     return Table(source, header_row, tuple(name for name in header or () if name), tuple(rows), tuple(preamble))
