@@ -477,6 +477,7 @@ def report_plain(report: dict, out: IO | None = None) -> None:
 
 
 ROW_STATUS = 12  # a report row: "  ID  STATUS  text", its text continued under itself
+ROW_STATUS_MAX = 24  # a brief's own, longer status ids widen the column up to this
 
 
 def report_table(report: dict, out: IO | None = None) -> None:
@@ -485,6 +486,7 @@ def report_table(report: dict, out: IO | None = None) -> None:
     page = Page(out)
     page.id_width = min(12, max([len(clean(r["id"])) for key in ("key", "attention", "recent")
                                  for r in report[key]] or [6]))
+    page.status_width = min(ROW_STATUS_MAX, max(ROW_STATUS, *(len(s["id"]) for s in report["statuses"])))
     brief, overall = report["brief"], report["overall"]
     lines = page.flow(Text(), user_text(brief["title"], "bold"), 0)
     lines += page.flow(Text(), user_text(f"{brief['author']}, {brief['publisher']}, {brief['published']}"
@@ -517,7 +519,7 @@ def report_table(report: dict, out: IO | None = None) -> None:
                           lambda row: _compare_row(page, *row))
         lines += _section(page, f"Lost 'implemented' since {compare['then']}", compare["lost_implemented"],
                           lambda x: _row(page, x["id"], Text.assemble("now ", status_text(x["status_now"])),
-                                         user_text(x["title"]), status_width=ROW_STATUS + 4))
+                                         user_text(x["title"]), status_width=page.status_width + 4))
     page.print(lines)
 
 
@@ -556,9 +558,10 @@ def _breakdown_text(by_status: dict, scale: Scale) -> list:
             for i, name in enumerate(present)]
 
 
-def _row(page: Page, rec_id: str, status, text, status_width: int = ROW_STATUS) -> list:
+def _row(page: Page, rec_id: str, status, text, status_width: int | None = None) -> list:
     from rich.text import Text
 
+    status_width = status_width or page.status_width
     head = Text.assemble("  ", (clean(rec_id).ljust(page.id_width), "bold"), "  ", status,
                          " " * max(2, status_width + 2 - status.cell_len))
     return page.flow(head, text, 2 + page.id_width + 2 + status_width + 2)
