@@ -123,7 +123,7 @@ class Repository:
 
     def attribute(self, path: str, name: str) -> str:
         """The value of attribute ``name`` for ``path`` (``unspecified`` when none is set)."""
-        done = self.git("check-attr", "-z", name, "--", path, what="git check-attr")
+        done = run_git(self.top, "check-attr", "-z", name, "--", path, what="git check-attr")  # from the top
         fields = done.stdout.split("\0")
         return fields[2] if len(fields) > 2 else "unspecified"
 
@@ -164,9 +164,8 @@ class Repository:
         return self.git("merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
 
     def changed(self) -> list[str]:
-        """Every path (relative to the top) whose index or working copy differs from HEAD,
-        untracked files included, ignored ones not."""
-        done = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none",
+        """Every tracked path (relative to the top) whose index or working copy differs from HEAD."""
+        done = self.git("status", "--porcelain=v1", "-z", "--untracked-files=no", "--ignore-submodules=none",
                         what="git status")
         paths, fields = [], done.stdout.split("\0")
         index = 0
