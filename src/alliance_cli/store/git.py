@@ -84,18 +84,21 @@ def driver_command() -> str:
 class Repository:
     """The git repository holding a tracker's folder."""
 
-    def __init__(self, folder: Path, top: Path):
+    def __init__(self, folder: Path, top: Path, git_dir: Path):
         self.folder = folder  # the tracker's folder: where git runs
         self.top = top  # the repository's top folder: what git's paths are relative to
+        self.git_dir = git_dir  # this work tree's own: where a merge or a rebase in progress is
+        self._config: dict[str, str] | None = None
 
     @classmethod
     def find(cls, folder: Path) -> "Repository | None":
-        done = run_git(folder, "rev-parse", "--show-toplevel", check=False)
+        done = run_git(folder, "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
         if done.returncode != 0:
             if "not a git repository" in done.stderr:
                 return None
             raise GitError(f"git cannot read the repository of {folder}: {last_words(done)}")
-        return cls(folder, Path(done.stdout.rstrip("\n")))
+        top, git_dir = done.stdout.rstrip("\n").split("\n")
+        return cls(folder, Path(top), Path(git_dir))
 
     @classmethod
     def create(cls, folder: Path) -> "Repository":
@@ -115,11 +118,18 @@ class Repository:
     # --- configuration --------------------------------------------------------------
 
     def config(self, key: str) -> str | None:
-        done = self.git("config", "--local", "--get", key, check=False)
-        return done.stdout.rstrip("\n") if done.returncode == 0 else None
+        """A value of the repository's own configuration (.git/config), read once."""
+        if self._config is None:
+            done = self.git("config", "--local", "--list", "-z", check=False)
+            entries = (item.partition("\n") for item in done.stdout.split("\0") if item)
+            self._config = {name: value for name, _, value in entries}  # git lowers what ignores case
+        section, _, name = key.rpartition(".")
+        subsection = section.partition(".")  # only section and variable names ignore case
+        return self._config.get(f"{subsection[0].lower()}{subsection[1]}{subsection[2]}.{name.lower()}")
 
     def set_config(self, key: str, value: str) -> None:
         self.git("config", "--local", key, value, what=f"git config {key}")
+        self._config = None
 
     def attribute(self, path: str, name: str) -> str:
         """The value of attribute ``name`` for ``path`` (``unspecified`` when none is set)."""
@@ -133,16 +143,13 @@ class Repository:
     def set_remote(self, remote: str, url: str) -> None:
         verb = "set-url" if self.remote_url(remote) is not None else "add"
         self.git("remote", verb, remote, url, what=f"git remote {verb}")
+        self._config = None
 
     # --- where the repository stands ------------------------------------------------
 
     def unfinished(self) -> str | None:
         """What git is in the middle of (a merge, a rebase…), or None."""
-        for name, what in UNFINISHED.items():
-            done = self.git("rev-parse", "--git-path", name)
-            if os.path.lexists(self.folder / done.stdout.rstrip("\n")):
-                return what
-        return None
+        return next((what for name, what in UNFINISHED.items() if os.path.lexists(self.git_dir / name)), None)
 
     def branch(self) -> str | None:
         """The branch checked out, or None on a detached HEAD."""
