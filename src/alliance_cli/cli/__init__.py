@@ -4,7 +4,7 @@
 from alliance_cli.cli import reading, writing  # noqa: F401
 
 # isort: split
-from alliance_cli.cli import team  # noqa: F401
+from alliance_cli.cli import merging, team  # noqa: F401
 from alliance_cli.cli.app import app, main
 
 __all__ = ["app", "main"]

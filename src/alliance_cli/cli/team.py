@@ -91,4 +91,4 @@ def _incoming_line(change: dict) -> str:
 
 
 def _open_conflicts(state) -> int:
-    return 0  # until the merge driver's conflicts land
+    return len(state.conflicts())

@@ -554,3 +554,35 @@ def _section(page: Page, title: str, items: list, draw, cap: int | None = None) 
         lines += page.flow(Text(), Text(f"  … {len(items) - cap} more: pipe the report (alliance report | less)"
                                         " to see all", style="dim"), 4)
     return lines
+
+
+# --- conflicts ----------------------------------------------------------------
+
+CONFLICT_COLUMNS = ("id", "field", "ours", "theirs", "kept")
+
+
+def conflict_rows(conflicts: list[dict]) -> list[tuple[str, ...]]:
+    """Each open conflict as what `conflicts resolve` takes (ID FIELD), both values, and
+    the value the tracker keeps until it is settled; values that are not text as JSON."""
+    from alliance_cli.core.merge import kept_value, label, order_key
+
+    def shown(value) -> str:
+        return "(none)" if value is None else value if isinstance(value, str) else order_key(value)
+
+    return [(*label(c), shown(c["ours"]), shown(c["theirs"]), shown(kept_value(c))) for c in conflicts]
+
+
+def conflicts_table(conflicts: list[dict], out: IO | None = None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_edge=False, header_style="bold")
+    for name in ("ID", "Field", "Ours", "Theirs", "Kept until settled"):
+        table.add_column(name, overflow="fold")
+    for row in conflict_rows(conflicts):
+        table.add_row(*(Text(clean(cell)) for cell in row))
+    make_console(file=out).print(table)
+
+
+def conflicts_tsv(conflicts: list[dict], out: IO | None = None) -> None:
+    write_tsv(CONFLICT_COLUMNS, conflict_rows(conflicts), out)
