@@ -233,3 +233,100 @@ def test_the_files_git_must_never_see(pair):
     shared = git(ana.folder, "ls-tree", "-r", "--name-only", "HEAD").split()
     assert not [name for name in shared if name.endswith((".bak", ".lock"))]
     assert Path(ana.db.with_name(ana.db.name + ".bak")).exists()
+
+
+# --- two analysts --------------------------------------------------------------------------
+
+def test_two_analysts_end_with_one_tracker_and_nothing_undone_comes_back(pair):
+    ana, ben = pair
+    ana("update-status", "SEC-6", "in-progress", "--date", "2024-04-23", "--note", "SMA talks opened")
+    ana("edit", "ECON-2", "--title", "Next steps in the CET Dialogue")
+    ana("update-status", "ECON-1", "partial", "--note", "to be undone once shared")
+    ben("update-status", "SEC-1", "implemented", "--date", "2024-01-30")
+    ben("update-status", "CYBER-1", "stalled", "--note", "undone before it was ever shared")
+    ben("undo", "--yes")
+    ben("edit", "CLIMATE-1", "--due", "2027-01-01")
+    ana("sync")
+    ben("sync")
+    shared = {e["id"] for e in ben.events()["ECON-1"]}
+    assert len(shared) == 1
+    ana("undo", "--yes")  # Ana's last command, already in Ben's copy
+    ana("sync")
+    ben("sync")
+    assert ana.tracked_bytes() == ben.tracked_bytes()
+    assert ana.head() == ben.head()
+    for analyst in (ana, ben):
+        events = analyst.events()
+        assert [e["to"] for e in events["SEC-6"]] == ["in_progress"]
+        assert [e["to"] for e in events["SEC-1"]] == ["implemented"]
+        assert events["ECON-1"] == [] and events["CYBER-1"] == []
+        ids = event_ids(analyst)
+        assert len(ids) == len(set(ids)) == 2
+        recs = {r["id"]: r for r in analyst.export()["recommendations"]}
+        assert recs["ECON-2"]["title"] == "Next steps in the CET Dialogue"
+        assert recs["CLIMATE-1"]["due"] == "2027-01-01"
+
+
+def test_one_title_edited_on_both_sides_stops_the_sync_until_it_is_resolved(pair):
+    ana, ben = pair
+    ana("edit", "SEC-3", "--title", "Consider ROK roles with NATO")
+    ana("update-status", "SEC-3", "in-progress")
+    ben("edit", "SEC-3", "--title", "Consider ROK roles in AUKUS Pillar II")
+    ana("sync")
+    result = ben("sync", code=1)
+    assert result.stdout.splitlines()[:2] == ["committed: edit SEC-3", "came in from origin/main:"]
+    assert result.stderr == ("alliance: the pull brought 1 conflict, kept in the tracker with both values: see "
+                             "`alliance conflicts`, settle each with `alliance conflicts resolve`, then sync "
+                             "again (nothing was pushed)\n")
+    listed = ben.run("--db", str(ben.db), "conflicts", "--json").stdout
+    import json
+
+    [conflict] = json.loads(listed)
+    assert (conflict["id"], conflict["field"]) == ("SEC-3", "title")
+    assert {conflict["ours"], conflict["theirs"]} == {"Consider ROK roles with NATO",
+                                                      "Consider ROK roles in AUKUS Pillar II"}
+    assert git(ben.folder, "status", "--porcelain") == ""  # the merge is committed, conflicts inside
+    refused(ben, "the tracker holds 1 open conflict: see `alliance conflicts`")
+    ben("conflicts", "resolve", "SEC-3", "title", "--value", "Consider ROK roles with NATO and in AUKUS")
+    out = ben("sync").stdout
+    assert out == "committed: conflicts resolve SEC-3 title\npushed to origin/main\n"
+    ana("sync")
+    assert ana.tracked_bytes() == ben.tracked_bytes()
+    [sec3] = [r for r in ana.export()["recommendations"] if r["id"] == "SEC-3"]
+    assert sec3["title"] == "Consider ROK roles with NATO and in AUKUS"
+    assert [e["to"] for e in sec3["history"]] == ["in_progress"]
+    assert ana("conflicts", "--json").stdout == "[]\n"
+
+
+def test_a_refused_push_after_a_merge_undoes_the_merge(pair, tmp_path):
+    """The pull merged, then the remote refused the push: the sync is undone entirely
+    (HEAD, index and tracker as before it), never left half done."""
+    ana, ben = pair
+    ana("update-status", "SEC-6", "in-progress")
+    ana("sync")
+    hook = tmp_path / "team.git" / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    ben("update-status", "SEC-1", "implemented")
+    ben("edit", "ECON-2", "--key")
+    refused(ben, "origin refused the push (")
+    assert "SEC-6" not in ben("log").stdout
+    hook.unlink()
+    ben("sync")
+    ana("sync")
+    assert ana.tracked_bytes() == ben.tracked_bytes()
+
+
+def test_user_pull_settings_do_not_stop_a_merge(pair):
+    ana, ben = pair
+    for key, value in (("pull.rebase", "true"), ("pull.ff", "only"), ("rebase.autoStash", "true")):
+        git(ben.folder, "config", key, value)
+    ana("update-status", "SEC-6", "in-progress")
+    ana("sync")
+    ben("update-status", "SEC-1", "implemented")
+    ben("sync")
+    parents = git(ben.folder, "log", "-1", "--format=%P").split()
+    assert len(parents) == 2  # a merge, made by the driver, not a rebase
+    ana("sync")
+    assert ana.tracked_bytes() == ben.tracked_bytes()
+    assert {"SEC-6", "SEC-1"} <= {rec for rec, events in ana.events().items() if events}
