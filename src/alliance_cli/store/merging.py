@@ -22,36 +22,51 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str) -> list[dict]:
     Raises InputError (nothing written) for a file that is not a tracker file of a kind
     this alliance merges, or versions of two kinds.
     """
-    tables = [_read(path, name, role, empty_ok=role == "base")
-              for path, role in ((base, "base"), (ours, "ours"), (theirs, "theirs"))]
-    heads = [META in t for t in tables if t]
-    if len(set(heads)) > 1:
+    tables = [_read(path, name, role) for path, role in ((base, "base"), (ours, "ours"), (theirs, "theirs"))]
+    heads = {META in t for t in tables if t}
+    if len(heads) > 1:
         raise InputError(f"cannot merge {name}: its versions are not all of one kind (tracker head or body file)")
-    merged, conflicts = (merge_head if heads[0] else merge_body)(*tables, name)
+    if heads == {True} and not (tables[1] and tables[2]):
+        raise InputError(f"cannot merge {name}: {'ours' if not tables[1] else 'theirs'} is empty")
+    merged, conflicts = (merge_head if heads == {True} else merge_body)(*tables, name)
     if merged != tables[1]:
         files.write_atomic(ours, files.canonical(merged))
     return conflicts
 
 
-def _read(path: Path, name: str, role: str, *, empty_ok: bool) -> dict:
+def _read(path: Path, name: str, role: str) -> dict:
+    """A version's tables; an empty file is git's ancestor of a file added on both sides, or
+    (given by whoever merges a body file one side removed, which git does not pass to a
+    driver) a body file that holds nothing."""
     try:
         raw = files.read_file(path, follow=True)
     except StoreError as exc:
         raise InputError(str(exc)) from None
     if raw is None:
         raise InputError(f"cannot merge {name}: {path} ({role}) does not exist")
-    if empty_ok and not raw.strip():  # git's ancestor of a file added on both sides
+    if not raw.strip():
         return {}
     try:
         tables = files.parse(path, raw, "an alliance tracker or body file")
         if META in tables:
             schema.version_of(tables, path)
             schema.check_head(tables, path)
+            _check_event_ids(tables[RECS], path)
         else:
             schema.check_bodies(tables, path)
     except StoreError as exc:
         raise InputError(f"cannot merge {name} ({role}): {exc}") from None
     return tables
+
+
+def _check_event_ids(recs: dict, path: Path) -> None:
+    """Each event id once in a history: the merge matches events by id. (A load checks that
+    no skeleton is there twice; two skeletons of one id it leaves to this.)"""
+    for rec_id, rec in recs.items():
+        ids = [skel.split(" ", 3)[2] for skel in rec["history"]]
+        if len(set(ids)) != len(ids):
+            twice = min(i for i in ids if ids.count(i) > 1)
+            raise StoreError(f"{path}: {RECS}.{rec_id}.history: event id {twice} appears twice")
 
 
 def merge_head(base: dict, ours: dict, theirs: dict, name: str) -> tuple[dict, list[dict]]:
