@@ -64,10 +64,10 @@ def commit_message(phrases: list[str]) -> str:
 # --- what came in --------------------------------------------------------------------
 
 def incoming(before: dict[str, dict], after: dict[str, dict]) -> list[dict]:
-    """Per recommendation (heads by id, in ``after``'s order, then the removed ones), what
+    """Per recommendation (heads by id; in the brief's order, then the removed ones), what
     a pull changed: ``{"id", "added", "removed", "new_events", "gone_events", "edited"}``."""
     changes = []
-    for rec_id, rec in after.items():
+    for rec_id, rec in sorted(after.items(), key=lambda pair: pair[1].get("seq", 0)):
         old = before.get(rec_id)
         if old is None:
             changes.append(_change(rec_id, added=True, new_events=_ids(rec)))

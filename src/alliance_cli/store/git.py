@@ -65,16 +65,18 @@ def driver_command() -> str:
     virtual environment alliance lives in on PATH: a bare ``alliance`` could be
     missing there, or another version. So: the ``alliance`` running now, else the one
     installed beside this Python, else the one on PATH, else this Python's module.
+    The path is made absolute but its links are kept: a package manager's link
+    (``/opt/homebrew/bin/alliance``) outlives the versioned folder it points to.
     """
     candidates = []
     if Path(sys.argv[0]).name == "alliance":
-        candidates.append(Path(sys.argv[0]))
-    candidates.append(Path(sys.executable).parent / "alliance")
+        candidates.append(sys.argv[0])
+    candidates.append(os.path.join(os.path.dirname(sys.executable), "alliance"))
     if found := shutil.which("alliance"):
-        candidates.append(Path(found))
+        candidates.append(found)
     for candidate in candidates:
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            program = shlex.quote(str(candidate.resolve()))
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            program = shlex.quote(os.path.abspath(candidate))
             break
     else:
         program = f"{shlex.quote(sys.executable)} -m alliance_cli"
