@@ -131,3 +131,23 @@ def test_a_clone_sets_up_its_own_driver(run, tmp_path):
     out = second("git", "init").stdout.splitlines()
     assert len(out) == 1 and out[0].startswith("registered the merge driver")
     assert digest(second.db) == before and git(second.folder, "status", "--porcelain") == ""
+
+
+def test_a_clone_without_the_tracker_checked_out_starts_no_second_one(run, tmp_path):
+    """A clone of a remote whose default branch is not the team's: no tracker was checked
+    out, and a new one committed here would never meet the team's."""
+    remote = bare_repository(tmp_path / "team.git")
+    git(remote, "symbolic-ref", "HEAD", "refs/heads/trunk")  # not the branch Ana pushes
+    (tmp_path / "a").mkdir()
+    first = Analyst(run, tmp_path / "a", "Ana")
+    first("git", "init", "--remote", str(remote))
+    first("sync")
+    git(tmp_path, "clone", "-q", str(remote), "b")
+    second = Analyst(run, tmp_path / "b", "Ben")
+    result = second("git", "init", code=1)
+    assert result.stderr == (f"alliance: there is no tracker at {second.db}, but this repository has the "
+                             "team's branches (origin/main): check out the one that holds the tracker "
+                             "(`git switch NAME`), or point --db or ALLIANCE_DB at it\n")
+    assert sorted(p.name for p in second.folder.iterdir()) == [".git"]
+    git(second.folder, "switch", "-q", "main")
+    assert second("git", "init").stdout.startswith("registered the merge driver")

@@ -25,7 +25,8 @@ def git_init(
 ):
     """Make the tracker's folder a git repository that merges the tracker with alliance.
 
-    Creates the repository if the folder is in none, registers alliance's merge driver
+    Creates the repository if the folder is in none (and the tracker, from the shipped
+    brief, if there is none and the repository has no branch of a remote), registers alliance's merge driver
     in .git/config, writes .gitattributes and .gitignore, commits the tracker if it is
     new, and with --remote sets origin. Run it once in each clone; running it again
     changes only what is missing.
@@ -34,7 +35,6 @@ def git_init(
     from alliance_cli.store import team
 
     tracker = open_tracker(ctx)
-    tracker.read()  # a tracker to share: created from the shipped brief if there is none, as by any command
     done = team.setup(tracker, remote)
     for line in done or [f"already set up: {tracker.path} is shared in git and merged by alliance"]:
         typer.echo(clean(line))
@@ -69,7 +69,7 @@ def _report(done) -> list[str]:
     where = f"{done.remote}/{done.branch}"
     lines = [f"committed: {clean(done.committed)}"] if done.committed else []
     if done.pulled:
-        lines.append(f"came in from {where}:" if done.incoming else f"merged {where}: nothing new for the tracker")
+        lines.append(f"came in from {where}:" if done.incoming else f"pulled {where}: no recommendation changed")
         lines += [f"  {clean(line)}" for line in map(_incoming_line, done.incoming)]
     if done.pushed:
         lines.append(f"pushed to {where}")

@@ -169,6 +169,10 @@ class Repository:
         done = self.git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False)
         return done.stdout.strip() if done.returncode == 0 else None
 
+    def remote_branches(self) -> list[str]:
+        done = self.git("for-each-ref", "--format=%(refname:short)", "refs/remotes", what="git for-each-ref")
+        return [name for name in done.stdout.split() if not name.endswith("/HEAD")]
+
     def contains(self, ancestor: str, descendant: str) -> bool:
         return self.git("merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
 

@@ -39,6 +39,14 @@ def setup(tracker: Tracker, remote_url: str | None) -> list[str]:
     if repo is None:
         repo = Repository.create(folder)
         done.append(f"created a git repository in {folder}")
+    if not tracker.exists():
+        if branches := repo.remote_branches():
+            # A clone whose checkout did not bring the team's tracker: a new one here
+            # would be committed beside theirs, never merged with it.
+            raise StoreError(f"there is no tracker at {tracker.path}, but this repository has the team's "
+                             f"branches ({', '.join(branches[:3])}): check out the one that holds the "
+                             "tracker (`git switch NAME`), or point --db or ALLIANCE_DB at it")
+        tracker.read()  # a tracker to share: from the shipped brief, as any command starts one
     head, bodies = tracker_paths(repo, tracker)
     with files.write_lock(tracker.path, tracker.lock_timeout):  # the commit below reads the tracker
         done += _register_driver(repo)
