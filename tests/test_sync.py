@@ -111,6 +111,35 @@ def test_an_unreachable_remote(pair, tmp_path):
     refused(ana, f"cannot reach origin ({tmp_path / 'gone.git'}): ")
 
 
+def test_a_remote_asking_for_a_password_fails_at_once(pair):
+    """GIT_TERMINAL_PROMPT=0: git gives up at once rather than wait for someone to type."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class AskForPassword(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="team"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), AskForPassword)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ana, _ = pair
+        url = f"http://127.0.0.1:{server.server_port}/team.git"
+        git(ana.folder, "remote", "set-url", "origin", url)
+        ana("update-status", "SEC-6", "in-progress")
+        refused(ana, f"cannot reach origin ({url}): fatal: could not read Username for "
+                     f"'http://127.0.0.1:{server.server_port}': terminal prompts disabled")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_refused_push(pair, tmp_path):
     ana, _ = pair
     hook = tmp_path / "team.git" / "hooks" / "pre-receive"
