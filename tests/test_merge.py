@@ -501,3 +501,111 @@ def test_import_base_refuses_a_base_of_another_brief(run, exchanged, tmp_path):
     before = digest(ours)
     assert "--base" in at(run, ours, "import", str(start), "--base", str(wrong), code=2).stderr
     assert digest(ours) == before
+
+
+# --- properties: commutative and idempotent ---------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from alliance_cli.core import journal  # noqa: E402
+from alliance_cli.errors import InputError  # noqa: E402
+from alliance_cli.store.tracker import seed_whole  # noqa: E402
+
+IDS = [r["id"] for r in BRIEF["recommendations"]]
+STATUSES = ["in_progress", "partial", "implemented", "stalled"]
+OPERATION = st.one_of(
+    st.tuples(st.just("status"), st.sampled_from(IDS), st.sampled_from(STATUSES), st.integers(1, 28),
+              st.sampled_from(["", "a", "b"])),
+    # few recommendations and fields, so that both sides often change the same one
+    st.tuples(st.just("edit"), st.sampled_from(IDS[:2]), st.sampled_from(["title", "text", "due", "key"]),
+              st.sampled_from(["A", "B"])),
+    st.tuples(st.just("add"), st.sampled_from(["SEC", "ECON"]), st.sampled_from(["New A", "New B"])),
+    st.tuples(st.just("undo")),
+)
+
+
+def apply(db: Path, operation: tuple) -> None:
+    kind, *args = operation
+    try:
+        with Tracker(db).write(kind) as state:
+            if kind == "status":
+                rec_id, status, day, note = args
+                state.update_status(rec_id, status, date=f"2024-03-{day:02d}", note=note)
+            elif kind == "edit":
+                rec_id, field, value = args
+                new = {"title": f"Title {value}", "text": f"Text {value}", "section": f"Section {value}",
+                       "due": "2025-01-01" if value == "A" else None, "key": value == "A"}[field]
+                state.edit_recommendation(rec_id, {field: new})
+            elif kind == "add":
+                pillar, title = args
+                state.add_recommendation({"id": state.next_id(pillar), "pillar": pillar, "title": title,
+                                          "text": title, "section": "", "key": False, "actors": [],
+                                          "initiatives": [], "sources": []})
+            else:
+                target = journal.undo_target(state.journal_entries())
+                if target is not None:
+                    state.revert(target)
+    except InputError:
+        pass  # a repeat the store refuses: nothing written
+
+
+def swapped(files_: dict[str, bytes]) -> dict[str, object]:
+    """The files as data, each conflict's sides swapped: what the merge the other way round gives."""
+    out = {}
+    for name, data in files_.items():
+        tables = json.loads(data) if data.strip() else {}
+        for record in tables.get("conflicts", {}).values():
+            record["ours"], record["theirs"] = record["theirs"], record["ours"]
+        out[name] = tables
+    return out
+
+
+def as_data(files_: dict[str, bytes]) -> dict[str, object]:
+    return {name: json.loads(data) if data.strip() else {} for name, data in files_.items()}
+
+
+def drive(tmp: Path, base: bytes, ours: bytes, theirs: bytes) -> bytes:
+    paths = []
+    for role, data in (("b", base), ("o", ours), ("t", theirs)):
+        (tmp / role).write_bytes(data)
+        paths.append(str(tmp / role))
+    CliRunner().invoke(app, ["merge-driver", *paths], catch_exceptions=False)
+    return (tmp / "o").read_bytes()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(OPERATION, max_size=4), st.lists(OPERATION, max_size=4))
+def test_merging_is_commutative_and_idempotent(run, tmp_path_factory, left, right):
+    tmp = tmp_path_factory.mktemp("merge")
+    base = tmp / "base" / "tracker.json"
+    base.parent.mkdir()
+    Tracker(base).replace(seed_whole(BRIEF, "2024-01-01T00:00:00.000000Z"), force=False)
+    apply(base, ("status", "SEC-1", "in_progress", 2, "start"))
+    one, two = {}, {}
+    for name, operations in (("one", left), ("two", right)):
+        db = tmp / name / "tracker.json"
+        db.parent.mkdir()
+        copy_tracker(base, db)
+        for operation in operations:
+            apply(db, operation)
+        (one if name == "one" else two)[name] = db
+    sides = {"one": one["one"], "two": two["two"]}
+    merged = {}
+    for first, second in (("one", "two"), ("two", "one")):
+        target = tmp / f"into-{first}" / "tracker.json"
+        target.parent.mkdir()
+        copy_tracker(sides[first], target)
+        git_merge(run, base, target, sides[second])
+        merged[first] = layout_files(target)
+        Tracker(target).read(create=False)
+        for _ in Tracker(target).read(create=False).iter_full():
+            pass  # every body the head names is there
+    assert as_data(merged["one"]) == swapped(merged["two"])  # whichever side is ours
+    work = tmp / "drive"
+    work.mkdir()
+    b, x = layout_files(base), merged["one"]
+    for name, data in x.items():
+        assert drive(work, data, data, data) == data  # merging a copy with itself changes nothing
+        assert drive(work, b.get(name, b""), data, data) == data
+        assert drive(work, b.get(name, b""), b.get(name, b""), data) == data
