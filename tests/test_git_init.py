@@ -151,3 +151,14 @@ def test_a_clone_without_the_tracker_checked_out_starts_no_second_one(run, tmp_p
     assert sorted(p.name for p in second.folder.iterdir()) == [".git"]
     git(second.folder, "switch", "-q", "main")
     assert second("git", "init").stdout.startswith("registered the merge driver")
+
+
+@pytest.mark.parametrize("name", ["team tracker.json", "us[rok]*.json", "#1 tracker.json", "my [team] *.json"])
+def test_a_head_of_any_name_goes_to_the_driver(run, tmp_path, name):
+    """Spaces and glob characters are quoted in .gitattributes: the pattern names that file only."""
+    db = tmp_path / name
+    run("--db", str(db), "git", "init")
+    assert git(tmp_path, "check-attr", "merge", "--", name).strip().endswith("merge: alliance")
+    (tmp_path / "other.json").write_text("{}\n")
+    assert git(tmp_path, "check-attr", "merge", "--", "other.json").strip().endswith("merge: unspecified")
+    assert git(tmp_path, "status", "--porcelain", "--", name) == ""

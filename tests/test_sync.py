@@ -315,6 +315,9 @@ def test_one_title_edited_on_both_sides_stops_the_sync_until_it_is_resolved(pair
     assert {conflict["ours"], conflict["theirs"]} == {"Consider ROK roles with NATO",
                                                       "Consider ROK roles in AUKUS Pillar II"}
     assert git(ben.folder, "status", "--porcelain") == ""  # the merge is committed, conflicts inside
+    subject, parents = git(ben.folder, "log", "-1", "--format=%s%n%P").splitlines()
+    assert subject == "Merge origin/main, with 1 conflict to resolve" and len(parents.split()) == 2
+    assert git(ben.folder, "rev-parse", "origin/main") == git(ana.folder, "rev-parse", "HEAD")  # not pushed
     refused(ben, "the tracker holds 1 open conflict: see `alliance conflicts`")
     ben("conflicts", "resolve", "SEC-3", "title", "--value", "Consider ROK roles with NATO and in AUKUS")
     out = ben("sync").stdout

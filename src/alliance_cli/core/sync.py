@@ -102,10 +102,12 @@ def attribute_lines(head_name: str) -> list[str]:
 
 
 def _pattern(name: str) -> str:
-    """A pattern matching exactly the file ``name`` in the folder of the ``.gitattributes``."""
-    escaped = "".join("\\" + ch if ch in "*?[]\\!#" else ch for ch in name)
+    """A pattern matching exactly the file ``name`` in the folder of the ``.gitattributes``
+    (anchored by its ``/``, so that a leading ``#`` or ``!`` is no comment or negation)."""
+    escaped = "".join("\\" + ch if ch in "*?[]\\" else ch for ch in name)
     if any(ch.isspace() or ch == '"' for ch in name):  # git reads C-quoted patterns
-        return '"/' + escaped.replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+        quoted = escaped.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+        return f'"/{quoted}"'
     return "/" + escaped
 
 

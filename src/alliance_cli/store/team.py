@@ -211,8 +211,9 @@ def _pull(repo: Repository, tracker: Tracker, paths: list[str], state, result: S
     if done.returncode != 0:
         if not result.conflicts:
             raise GitError(f"the merge driver failed on {', '.join(repo.unmerged())}: nothing was synced")
-        repo.finish_merge(paths, f"Merge {result.remote}/{result.branch}, with {result.conflicts} "
-                                 "conflicts to resolve")
+        count = result.conflicts
+        repo.finish_merge(paths, f"Merge {result.remote}/{result.branch}, with {count} "
+                                 f"conflict{'s' * (count != 1)} to resolve")
 
 
 def _load_merged(tracker: Tracker, remote: str):
