@@ -42,7 +42,7 @@ def git_init(
 
 @app.command(epilog=examples("alliance sync", "alliance --db ~/team/us-rok.json sync"))
 def sync(ctx: typer.Context):
-    """Share your changes with the team and take theirs: commit, pull (merged by alliance), push.
+    """Share the tracker with the team: commit, pull (merged by alliance), push.
 
     The commit message names the commands run since the last sync. All or nothing: if
     the remote cannot be reached or refuses the push, or the pull cannot be merged, the
