@@ -197,6 +197,21 @@ def test_an_untracked_file_outside_the_tracker_is_no_obstacle(pair):
     assert git(ana.folder, "status", "--porcelain") == "?? draft.txt\n"
 
 
+def test_a_pull_that_would_overwrite_an_untracked_file(pair):
+    """git refuses to merge over a file of Ben's it does not track: the sync is undone."""
+    ana, ben = pair
+    (ana.folder / "minutes.txt").write_text("Ana's minutes\n")
+    git(ana.folder, "add", "minutes.txt")
+    git(ana.folder, "commit", "-qm", "minutes")
+    ana("update-status", "SEC-6", "in-progress")
+    ana("sync")
+    (ben.folder / "minutes.txt").write_text("Ben's own minutes\n")
+    ben("update-status", "SEC-1", "implemented")
+    refused(ben, "git pull from origin failed: error: The following untracked working tree files would be "
+                 "overwritten by merge: minutes.txt")
+    assert (ben.folder / "minutes.txt").read_text() == "Ben's own minutes\n"
+
+
 def test_a_detached_head(pair):
     ana, _ = pair
     git(ana.folder, "switch", "-q", "--detach")

@@ -49,12 +49,24 @@ def run_git(folder: Path, *args: str, check: bool = True, what: str = "") -> sub
 
 
 def last_words(done: subprocess.CompletedProcess) -> str:
-    """git's most telling line: the last of stderr that says something (else of stdout)."""
+    """git's most telling line: the last of stderr that says something (else of stdout); one
+    that ends with a colon gets the names git lists below it."""
     for stream in (done.stderr, done.stdout):
-        lines = [line.strip() for line in stream.splitlines() if line.strip()]
-        fatal = [line for line in lines if line.startswith(("fatal:", "error:", "!"))]
-        if fatal or lines:
-            return (fatal or lines)[-1]
+        lines = stream.splitlines()
+        said = [n for n, line in enumerate(lines) if line.strip()]
+        fatal = [n for n in said if lines[n].startswith(("fatal:", "error:", "!"))]
+        if not said:
+            continue
+        chosen = (fatal or said)[-1]
+        line = lines[chosen].strip()
+        if line.endswith(":"):
+            listed = []
+            for following in lines[chosen + 1:]:
+                if not following[:1].isspace():
+                    break
+                listed.append(following.strip())
+            line = f"{line} {', '.join(listed)}" if listed else line.rstrip(":")
+        return line
     return f"git exited {done.returncode}"
 
 
