@@ -510,6 +510,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from alliance_cli.core import journal  # noqa: E402
 from alliance_cli.errors import InputError  # noqa: E402
+from alliance_cli.store.migrations import SCHEMA  # noqa: E402
 from alliance_cli.store.tracker import seed_whole  # noqa: E402
 
 IDS = [r["id"] for r in BRIEF["recommendations"]]
@@ -609,3 +610,37 @@ def test_merging_is_commutative_and_idempotent(run, tmp_path_factory, left, righ
         assert drive(work, data, data, data) == data  # merging a copy with itself changes nothing
         assert drive(work, b.get(name, b""), data, data) == data
         assert drive(work, b.get(name, b""), b.get(name, b""), data) == data
+
+
+def test_open_conflicts_survive_an_upgrade_of_the_schema(run, copies):
+    base, ours, theirs = copies
+    at(run, ours, "edit", "SEC-1", "--title", "Ours", "--text", "Ours text")
+    at(run, theirs, "edit", "SEC-1", "--title", "Theirs", "--text", "Theirs text")
+    git_merge(run, base, ours, theirs)
+    listed = open_conflicts(run, ours)
+    assert [c["field"] for c in listed] == ["text", "title"]
+    tables = json.loads(ours.read_text())
+    tables["meta"]["1"]["schema"] = 3  # as if written before the last migration: upgraded on load
+    ours.write_bytes(files.canonical(tables))
+    assert open_conflicts(run, ours) == listed
+    at(run, ours, "conflicts", "resolve", "SEC-1", "text", "--ours")  # the first write saves the upgrade
+    assert [c["field"] for c in open_conflicts(run, ours)] == ["title"]
+    assert rec(export_of(run, ours), "SEC-1")["text"] == "Ours text"
+
+
+def test_an_ancestor_of_an_older_schema_is_merged_and_sides_of_two_schemas_are_refused(run, copies):
+    base, ours, theirs = copies
+    at(run, ours, "update-status", "SEC-2", "partial", "--date", "2024-05-01")
+    at(run, theirs, "update-status", "SEC-1", "stalled", "--date", "2024-06-01")
+    old = json.loads(base.read_text())
+    old["meta"]["1"]["schema"] = 3  # the commit before both sides upgraded
+    base.write_bytes(files.canonical(old))
+    assert set(git_merge(run, base, ours, theirs)) == {0}
+    merged = export_of(run, ours)
+    assert (rec(merged, "SEC-2")["status"], rec(merged, "SEC-1")["status"]) == ("partial", "stalled")
+    older = json.loads(theirs.read_text())
+    older["meta"]["1"]["schema"] = 3
+    theirs.write_bytes(files.canonical(older))
+    before = ours.read_bytes()
+    result = run("merge-driver", str(base), str(ours), str(theirs), "tracker.json", code=2)
+    assert f"ours is schema {SCHEMA} and theirs schema 3" in result.stderr and ours.read_bytes() == before

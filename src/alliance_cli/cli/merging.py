@@ -17,8 +17,8 @@ from alliance_cli.errors import EXIT_FAILURE, InputError
 
 
 @app.command("merge-driver", epilog=examples(
-    "git config merge.alliance.driver 'alliance merge-driver %O %A %B %P'",
-    "alliance merge-driver base.json ours.json theirs.json tracker.json"))
+    "alliance merge-driver base.json ours.json theirs.json tracker.json",
+    "alliance merge-driver %O %A %B %P    # as git's merge.alliance.driver"))
 def merge_driver(
     base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor's version (git's %O).")],
     ours: Annotated[Path, typer.Argument(metavar="OURS", help="Our version, replaced by the merge (git's %A).")],
@@ -29,7 +29,8 @@ def merge_driver(
     """Merge three versions of a tracker file (its head or a body file) into OURS, as git's merge driver.
 
     Exit 0: merged cleanly. Exit 1: merged, with conflicts recorded in OURS (see `alliance
-    conflicts`); OURS still loads. Exit 2: not tracker files (OURS untouched).
+    conflicts`); OURS still loads. Exit 2: not tracker files (OURS untouched). Register it with
+    git config merge.alliance.driver 'alliance merge-driver %O %A %B %P'.
     """
     from alliance_cli.render.text import clean
     from alliance_cli.store import merging
@@ -61,7 +62,8 @@ def conflicts(ctx: typer.Context, *, out: Output):
     from alliance_cli.core.merge import label
     from alliance_cli.render import terminal, text
 
-    found = open_tracker(ctx).read(create=False).conflicts() if open_tracker(ctx).exists() else []
+    tracker = open_tracker(ctx)
+    found = tracker.read(create=False).conflicts() if tracker.exists() else []  # none yet: none to list
     out.emit({
         "json": lambda f: text.write_json([{"id": label(c)[0], "field": label(c)[1], "ours": c["ours"],
                                             "theirs": c["theirs"], "base": c["base"]} for c in found], f),

@@ -49,9 +49,14 @@ def _read(path: Path, name: str, role: str) -> dict:
     try:
         tables = files.parse(path, raw, "an alliance tracker or body file")
         if META in tables:
-            schema.version_of(tables, path)
-            schema.check_head(tables, path)
-            _check_event_ids(tables[RECS], path)
+            version = schema.version_of(tables, path)
+            if version < migrations.SPLIT:
+                raise StoreError(f"{path} is a single-file tracker (schema {version}): upgrade it first")
+            if role != "base" or version == migrations.SCHEMA:
+                # An ancestor from before both sides upgraded is merged as it is: what the
+                # upgrade changed, it changed alike on both sides.
+                schema.check_head(tables, path)
+                _check_event_ids(tables[RECS], path)
         else:
             schema.check_bodies(tables, path)
     except StoreError as exc:

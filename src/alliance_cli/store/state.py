@@ -174,8 +174,11 @@ class State:
     def whole(self) -> dict:
         """The whole tracker in memory, as migrations from schema 3 on take it."""
         recs = sorted(self.iter_full(), key=lambda pair: pair[0]["seq"])
-        return {META: {"1": dict(self.meta)}, RECS: [rec for _, rec in recs],
-                JOURNAL: {str(doc.doc_id): dict(doc) for doc in self.journal.all()}}
+        whole = {META: {"1": dict(self.meta)}, RECS: [rec for _, rec in recs],
+                 JOURNAL: {str(doc.doc_id): dict(doc) for doc in self.journal.all()}}
+        # Open conflicts go through an upgrade too, all in the head (settled from there alike).
+        conflicts = {c["key"]: {k: c[k] for k in schema.CONFLICT_FIELDS} for c in self.conflicts()}
+        return {**whole, CONFLICTS: conflicts} if conflicts else whole
 
     def conflicts(self) -> list[dict]:
         """Every open conflict a merge recorded, in the head and in each body file (all are
@@ -548,5 +551,6 @@ def whole_state(path: Path, whole: dict, *, writable: bool) -> State:
         shard = bodies.setdefault(layout.shard_of(rec["id"]), {RECS: {}, EVENTS: {}})
         shard[RECS][head["body"]] = body
         shard[EVENTS].update(notes)
-    head = {META: whole[META], RECS: head_recs, JOURNAL: whole[JOURNAL]}
+    head = {META: whole[META], RECS: head_recs, JOURNAL: whole[JOURNAL],
+            **({CONFLICTS: whole[CONFLICTS]} if whole.get(CONFLICTS) else {})}
     return State(path, head, writable=writable, bodies=bodies)
