@@ -64,6 +64,9 @@ class Analyst:
     def events(self) -> dict[str, list[dict]]:
         return {rec["id"]: rec["history"] for rec in self.export()["recommendations"]}
 
+    def export_conflicts(self) -> list[dict]:
+        return json.loads(self("conflicts", "--json").stdout)
+
     def head(self) -> str:
         return git(self.folder, "rev-parse", "HEAD").strip()
 

@@ -377,3 +377,44 @@ def test_user_pull_settings_do_not_stop_a_merge(pair):
     ana("sync")
     assert ana.tracked_bytes() == ben.tracked_bytes()
     assert {"SEC-6", "SEC-1"} <= {rec for rec, events in ana.events().items() if events}
+
+
+def test_a_body_file_removed_here_and_changed_there(pair):
+    """Ana undoes the recommendation she added (SEC-9 is alone in its body file, which goes)
+    while Ben records an update on it: git sees a file deleted on one side and changed on the
+    other, and passes it to no driver. sync merges it as the driver would, with an empty side."""
+    ana, ben = pair
+    ana("add", "--pillar", "SEC", "--title", "Set up a trilateral cyber working group")
+    ana("sync")
+    ben("sync")
+    ana("undo", "--yes")
+    assert not (ana.db.with_name(ana.db.name + ".bodies") / "55.json").exists()
+    ana("sync")
+    ben("update-status", "SEC-9", "in-progress", "--note", "working group met")
+    result = ben("sync", code=1)
+    assert "the pull brought 1 conflict" in result.stderr
+    [conflict] = ben.export_conflicts()
+    assert (conflict["id"], conflict["field"]) == ("SEC-9", "recommendation")
+    ben("conflicts", "resolve", "SEC-9", "recommendation", "--value", "kept")
+    ben("sync")
+    ana("sync")
+    assert ana.tracked_bytes() == ben.tracked_bytes()
+    assert [e["note"] for e in ana.events()["SEC-9"]] == ["working group met"]
+
+
+def test_a_body_file_removed_here_and_given_a_new_recommendation_there(pair):
+    """The same, cleanly: Ana's undone SEC-9 leaves its body file; Ben adds CYBER-32, whose body
+    goes to that same file. Nothing conflicts: SEC-9 stays removed, CYBER-32 comes in."""
+    ana, ben = pair
+    ana("add", "--pillar", "SEC", "--title", "Set up a trilateral cyber working group")
+    ana("sync")
+    ben("sync")
+    ana("undo", "--yes")
+    ana("sync")
+    ben("add", "--pillar", "CYBER", "--id", "CYBER-32", "--title", "Share threat intelligence in real time")
+    assert (ben.db.with_name(ben.db.name + ".bodies") / "55.json").exists()  # SEC-9's and CYBER-32's
+    out = ben("sync").stdout
+    assert out.splitlines()[-1] == "pushed to origin/main" and "SEC-9: removed" in out
+    ana("sync")
+    assert ana.tracked_bytes() == ben.tracked_bytes()
+    assert "SEC-9" not in ana.events() and ana.events()["CYBER-32"] == []

@@ -207,6 +207,31 @@ class Repository:
         done = self.git("diff", "--name-only", "-z", "--diff-filter=U", what="git diff")
         return [name for name in done.stdout.split("\0") if name]
 
+    def stages(self, path: str) -> dict[int, str]:
+        """An unmerged path's versions in the index: {stage (1 base, 2 ours, 3 theirs): blob}."""
+        done = self.git("ls-files", "-u", "-z", "--", f":(top,literal){path}", what="git ls-files")
+        found = {}
+        for entry in filter(None, done.stdout.split("\0")):
+            _mode, blob, stage = entry.partition("\t")[0].split(" ")
+            found[int(stage)] = blob
+        return found
+
+    def blob(self, blob: str) -> bytes:
+        done = subprocess.run(["git", "-C", str(self.folder), "cat-file", "blob", blob], capture_output=True,
+                              stdin=subprocess.DEVNULL, env=git_env())
+        if done.returncode != 0:
+            raise GitError(f"git cat-file {blob} failed: {done.stderr.decode(errors='replace').strip()}")
+        return done.stdout
+
+    def run_driver(self, base: Path, ours: Path, theirs: Path, path: str) -> int:
+        """Run the registered merge driver as git would (``%O %A %B %P``, through a shell, from
+        the top folder); its exit code."""
+        command = self.config(f"merge.{DRIVER}.driver") or ""
+        for placeholder, value in (("%O", base), ("%A", ours), ("%B", theirs), ("%P", path)):
+            command = command.replace(placeholder, shlex.quote(str(value)))
+        return subprocess.run(["sh", "-c", command], cwd=self.top, capture_output=True, stdin=subprocess.DEVNULL,
+                              env=git_env()).returncode
+
     def show(self, commit: str, path: str) -> bytes | None:
         """The bytes of ``path`` in ``commit``, or None if it has none."""
         done = subprocess.run(["git", "-C", str(self.folder), "show", f"{commit}:{path}"], capture_output=True,

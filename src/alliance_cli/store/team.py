@@ -13,6 +13,7 @@ merge driver kept in the tracker: that merge is committed (the tracker then hold
 both values of each conflict) and nothing is pushed until they are resolved.
 """
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,6 +197,7 @@ def _pull(repo: Repository, tracker: Tracker, paths: list[str], state, result: S
         return
     before = dict(state.head.tables.get(RECS, {}))
     done = repo.pull(result.remote, result.branch)
+    driven = []  # the files git gave the driver and left conflicted
     if done.returncode != 0:
         unmerged = repo.unmerged()
         if not unmerged:
@@ -204,16 +206,47 @@ def _pull(repo: Repository, tracker: Tracker, paths: list[str], state, result: S
         if outside:
             raise GitError(f"the pull from {result.remote} conflicts in {outside[0]}, which is not the "
                            "tracker's: nothing was synced; merge it by hand with git")
+        for path in unmerged:
+            stages = repo.stages(path)
+            if 2 in stages and 3 in stages:
+                driven.append(path)
+            else:
+                _merge_one_sided(repo, path, stages, like=tracker.path)
     merged = _load_merged(tracker, result.remote)
     result.pulled = True
     result.incoming = _incoming(before, merged)
     result.conflicts = open_conflicts(merged)
     if done.returncode != 0:
-        if not result.conflicts:
-            raise GitError(f"the merge driver failed on {', '.join(repo.unmerged())}: nothing was synced")
+        if driven and not result.conflicts:
+            raise GitError(f"the merge driver failed on {', '.join(driven)}: nothing was synced")
         count = result.conflicts
-        repo.finish_merge(paths, f"Merge {result.remote}/{result.branch}, with {count} "
-                                 f"conflict{'s' * (count != 1)} to resolve")
+        repo.finish_merge(paths, f"Merge {result.remote}/{result.branch}" + (
+            f", with {count} conflict{'s' * (count != 1)} to resolve" if count else ""))
+
+
+def _merge_one_sided(repo: Repository, path: str, stages: dict[int, str], *, like: Path) -> None:
+    """A body file removed on one side and changed on the other: git passes it to no driver
+    (it is a modify/delete conflict), so it is merged here as the driver merges any body
+    file, the removed side an empty one. A body left with nothing goes, as alliance's own
+    saves remove one."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="alliance-merge-") as scratch:
+        versions = []
+        for stage, role in ((1, "base"), (2, "ours"), (3, "theirs")):
+            version = Path(scratch) / role
+            version.write_bytes(repo.blob(stages[stage]) if stage in stages else b"")
+            versions.append(version)
+        if repo.run_driver(*versions, path) not in (0, 1):
+            raise GitError(f"the merge driver failed on {path} (removed on one side, changed on the other): "
+                           "nothing was synced")
+        merged = versions[1].read_bytes()
+    target = repo.top / path
+    tables = files.parse(target, merged, "an alliance body file") if merged.strip() else {}
+    if any(tables.values()):
+        files.write_atomic(target, merged, like=like)  # the mode and group of the tracker's head
+    elif os.path.lexists(target):
+        os.unlink(target)
 
 
 def _load_merged(tracker: Tracker, remote: str):
