@@ -86,7 +86,7 @@ def _incoming_line(change: dict) -> str:
     if count := len(change["gone_events"]):
         parts.append(f"{count} event{'s' * (count != 1)} undone")
     if change["edited"] and not change["added"]:
-        parts.append("edited")
+        parts.append(f"edited ({', '.join(change['edited'])})")
     return f"{change['id']}: {', '.join(parts)}"
 
 

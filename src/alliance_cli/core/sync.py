@@ -6,6 +6,7 @@ one after). Which version is "the last sync" is git's: the tracker as last commi
 """
 
 from alliance_cli.core import history
+from alliance_cli.core.model import HEAD_FIELDS
 
 SUBJECT_WIDTH = 72  # git's convention for a commit's first line
 ATTRIBUTE = "merge=alliance"
@@ -65,7 +66,8 @@ def commit_message(phrases: list[str]) -> str:
 
 def incoming(before: dict[str, dict], after: dict[str, dict]) -> list[dict]:
     """Per recommendation (heads by id; in the brief's order, then the removed ones), what
-    a pull changed: ``{"id", "added", "removed", "new_events", "gone_events", "edited"}``."""
+    a pull changed: ``{"id", "added", "removed", "new_events", "gone_events", "edited"}``,
+    ``edited`` naming the fields changed (``details`` for any of the body's: text, section…)."""
     changes = []
     for rec_id, rec in sorted(after.items(), key=lambda pair: pair[1].get("seq", 0)):
         old = before.get(rec_id)
@@ -74,7 +76,7 @@ def incoming(before: dict[str, dict], after: dict[str, dict]) -> list[dict]:
             continue
         new = [e for e in _ids(rec) if e not in set(_ids(old))]
         gone = [e for e in _ids(old) if e not in set(_ids(rec))]
-        edited = _without_history(old) != _without_history(rec)
+        edited = _edited(old, rec)
         if new or gone or edited:
             changes.append(_change(rec_id, new_events=new, gone_events=gone, edited=edited))
     changes += [_change(rec_id, removed=True) for rec_id in before if rec_id not in after]
@@ -85,13 +87,15 @@ def _ids(rec: dict) -> list[str]:
     return [history.id_of(skel) for skel in rec["history"]]
 
 
-def _without_history(rec: dict) -> dict:
-    return {k: v for k, v in rec.items() if k != "history"}
+def _edited(old: dict, new: dict) -> list[str]:
+    """The fields of a recommendation's head that differ; a new body key means the body changed."""
+    names = [name for name in HEAD_FIELDS if old.get(name) != new.get(name)]
+    return names + (["details"] if old.get("body") != new.get("body") else [])
 
 
-def _change(rec_id: str, *, added=False, removed=False, new_events=(), gone_events=(), edited=False) -> dict:
+def _change(rec_id: str, *, added=False, removed=False, new_events=(), gone_events=(), edited=()) -> dict:
     return {"id": rec_id, "added": added, "removed": removed, "new_events": list(new_events),
-            "gone_events": list(gone_events), "edited": edited}
+            "gone_events": list(gone_events), "edited": list(edited)}
 
 
 # --- the repository's own files ----------------------------------------------------------
