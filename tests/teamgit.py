@@ -5,6 +5,7 @@ system file, a global file of the test's own, fixed author and committer.
 """
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -85,3 +86,12 @@ def start_team(run, tmp_path: Path, names: list[str]) -> list[Analyst]:
         analyst("git", "init")
         team.append(analyst)
     return team
+
+
+def copy_team(template: Path, target: Path, run, names: list[str]) -> list[Analyst]:
+    """The team ``start_team`` made in ``template``, copied to ``target`` (cheaper than making it
+    again): the bare repository and each clone, their remote pointed at the copy."""
+    shutil.copytree(template, target, symlinks=True, dirs_exist_ok=True)
+    for name in names:
+        git(target / name, "remote", "set-url", "origin", str(target / "team.git"))
+    return [Analyst(run, target / name, name) for name in names]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import digest
-from teamgit import Analyst, git, git_sandbox, start_team
+from conftest import Run, digest
+from teamgit import Analyst, copy_team, git, git_sandbox, start_team
 
 
 @pytest.fixture(autouse=True)
@@ -18,9 +18,20 @@ def sandbox(tmp_path_factory, monkeypatch):
     git_sandbox(tmp_path_factory.mktemp("git-sandbox"), monkeypatch)
 
 
+@pytest.fixture(scope="module")
+def team_template(tmp_path_factory) -> Path:
+    """Ana and Ben set up once (Ana's `git init --remote` and first sync, Ben's clone and `git init`)."""
+    folder = tmp_path_factory.mktemp("team-template")
+    with pytest.MonkeyPatch.context() as patch:
+        git_sandbox(tmp_path_factory.mktemp("git-sandbox"), patch)
+        patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        start_team(Run(), folder, ["Ana", "Ben"])
+    return folder
+
+
 @pytest.fixture
-def pair(run, tmp_path) -> tuple[Analyst, Analyst]:
-    return tuple(start_team(run, tmp_path, ["Ana", "Ben"]))
+def pair(run, tmp_path, team_template) -> tuple[Analyst, Analyst]:
+    return tuple(copy_team(team_template, tmp_path, run, ["Ana", "Ben"]))
 
 
 def where(analyst: Analyst) -> tuple:
