@@ -162,3 +162,13 @@ def test_a_head_of_any_name_goes_to_the_driver(run, tmp_path, name):
     (tmp_path / "other.json").write_text("{}\n")
     assert git(tmp_path, "check-attr", "merge", "--", "other.json").strip().endswith("merge: unspecified")
     assert git(tmp_path, "status", "--porcelain", "--", name) == ""
+
+
+def test_a_driver_registered_by_another_alliance_is_updated(run, seeded, tmp_path):
+    run("git", "init")
+    right = git(tmp_path, "config", "merge.alliance.driver").strip()
+    git(tmp_path, "config", "merge.alliance.driver", "/gone/venv/bin/alliance merge-driver %O %A %B %P")
+    out = run("git", "init").stdout
+    assert out == (f"updated the merge driver in .git/config: merge.alliance.driver = {right} "
+                   "(was /gone/venv/bin/alliance merge-driver %O %A %B %P)\n")
+    assert git(tmp_path, "config", "merge.alliance.driver").strip() == right
