@@ -77,7 +77,7 @@ def test_the_commit_message_names_the_commands_since_the_last_sync(pair):
                    "pushed to origin/main\n")
     assert git(ana.folder, "log", "-1", "--format=%s%n%an") == (
         "update-status SEC-6 in_progress; edit econ-2\nAna\n")
-    ana("update-status", "SEC-2", "implemented", "--date", "2024-01-30")
+    ana("update-status", "SEC-2", "implemented", "--date", "2024-04-26")
     ana("undo", "--yes")
     ana("sync")
     assert git(ana.folder, "log", "-1", "--format=%s") == (
@@ -300,7 +300,7 @@ def test_two_analysts_end_with_one_tracker_and_nothing_undone_comes_back(pair):
     ana("update-status", "SEC-6", "in-progress", "--date", "2024-04-23", "--note", "SMA talks opened")
     ana("edit", "ECON-2", "--title", "Next steps in the CET Dialogue")
     ana("update-status", "ECON-1", "partial", "--note", "to be undone once shared")
-    ben("update-status", "SEC-1", "implemented", "--date", "2024-01-30")
+    ben("update-status", "SEC-1", "implemented", "--date", "2024-04-26")
     ben("update-status", "CYBER-1", "stalled", "--note", "undone before it was ever shared")
     ben("undo", "--yes")
     ben("edit", "CLIMATE-1", "--due", "2027-01-01")
