@@ -27,6 +27,9 @@ META = {
 
 
 def record(run) -> None:
+    # The brief was published in 2024-03; these two were under way before it was: say so.
+    for rec_id in ("SEC-1", "SEC-2"):
+        run("edit", rec_id, "--issued", "2024-01-01")
     for rec_id, status, date, note, evidence in EVENTS:
         args = ["update-status", rec_id, status, "--date", date, "--note", note]
         for url in evidence:
@@ -40,14 +43,16 @@ def build(db: Path) -> dict:
     recs = state.recommendations()
     day = AS_OF.isoformat()
     events = [{"date": e["date"], "id": r["id"], "title": r["title"], "from": e["from"], "to": e["to"],
-               "note": e["note"], "evidence": e["evidence"], "event": e["id"], "recorded_at": e["recorded_at"]}
+               "note": e["note"], "evidence": e["evidence"], "event": e["id"], "recorded_at": e["recorded_at"],
+               "by": e["by"], "recorded_by": e["recorded_by"]}
               for r in map(state.full, recs) for e in r["history"]]
     return {
         "state": state,
         "meta": {**META, "brief": state.brief},
-        "report": progress.build_report(state.brief, state.pillars, recs, AS_OF, notes=state.notes),
-        "timeline": timeline.monthly_progress(state.pillars, recs, AS_OF),
-        "rows": [progress.rec_row(r, day) for r in recs],
+        "report": progress.build_report(state.brief, state.pillars, recs, AS_OF, state.scale,
+                                        notes=state.notes),
+        "timeline": timeline.monthly_progress(state.pillars, recs, AS_OF, state.scale),
+        "rows": [progress.rec_row(r, day, state.scale.start) for r in recs],
         "events": sorted(events, key=lambda e: (e["date"], e["recorded_at"])),
-        "detail": recommendation_detail(state.full(state.get("CLIMATE-1")), state.pillars, day),
+        "detail": recommendation_detail(state.full(state.get("CLIMATE-1")), state.pillars, day, state.scale.start),
     }

@@ -5,7 +5,7 @@ def log(run, *args):
     return json.loads(run("log", "--json", *args).stdout)
 
 
-def test_log_lists_changes_newest_first(run):
+def test_log_lists_changes_newest_first(backdated, run):
     run("update-status", "SEC-1", "in_progress", "--date", "2024-01-05", "--note", "a")
     run("update-status", "ECON-1", "partial", "--date", "2024-03-01", "-e", "https://example.org/e")
     run("update-status", "SEC-1", "implemented", "--date", "2024-02-01", "--note", "b")
@@ -13,7 +13,8 @@ def test_log_lists_changes_newest_first(run):
     assert [(r["date"], r["id"], r["to"]) for r in rows] == [
         ("2024-03-01", "ECON-1", "partial"), ("2024-02-01", "SEC-1", "implemented"),
         ("2024-01-05", "SEC-1", "in_progress")]
-    assert set(rows[0]) == {"kind", "date", "recorded_at", "id", "title", "from", "to", "note", "evidence", "event"}
+    assert set(rows[0]) == {"kind", "date", "recorded_at", "id", "title", "from", "to", "note", "evidence", "event",
+                            "by", "recorded_by"}
     assert rows[0]["evidence"] == ["https://example.org/e"] and rows[0]["kind"] == "status"
     assert [r["note"] for r in log(run, "sec-1")] == ["b", "a"]
     assert [r["id"] for r in log(run, "--since", "2024-02-01")] == ["ECON-1", "SEC-1"]
@@ -40,7 +41,7 @@ def test_the_streamed_json_array_has_the_bytes_of_the_whole_one():
         assert streamed.getvalue() == whole.getvalue()
 
 
-def test_log_since_keeps_the_status_before_from_earlier_events(run):
+def test_log_since_keeps_the_status_before_from_earlier_events(backdated, run):
     run("update-status", "SEC-1", "in-progress", "--date", "2024-01-01")
     run("update-status", "SEC-1", "implemented", "--date", "2024-03-01")
     import json

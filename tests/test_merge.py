@@ -313,7 +313,7 @@ def test_an_undone_event_stays_undone_and_added_events_are_kept_once(run, copies
 
 def test_a_recommendation_removed_on_one_side_and_changed_on_the_other_is_kept_as_a_conflict(run, copies):
     base, ours, theirs = copies
-    at(run, base, "add", "-p", "SEC", "-t", "Added before the copies")
+    at(run, base, "add", "-p", "SEC", "-t", "Added before the copies", "--issued", "2024-01-01")
     for side in (ours, theirs):
         fork(base, side)
     at(run, ours, "undo", "--yes")
@@ -612,6 +612,26 @@ def test_merging_is_commutative_and_idempotent(run, tmp_path_factory, left, righ
         assert drive(work, b.get(name, b""), b.get(name, b""), data) == data
 
 
+def as_schema_4(head: Path, *, bodies: bool = False) -> None:
+    """Rewrite a tracker as the release before schema 5 wrote it (no scale, issue dates, who)."""
+    tables = json.loads(head.read_text())
+    meta = tables["meta"]["1"]
+    meta["schema"] = 4
+    for name in ("statuses", "review_days"):
+        meta.pop(name)
+    for rec_ in tables["recommendations"].values():
+        rec_.pop("issued")
+    for entry in tables["journal"].values():
+        assert "undoes" not in entry, "this helper keeps no undo"
+        entry.pop("id"), entry.pop("recorded_by")
+    head.write_bytes(files.canonical(tables))
+    for body in sorted(head.with_name(head.name + ".bodies").glob("*.json")) if bodies else ():
+        tables = json.loads(body.read_text())
+        for note in tables.get("events", {}).values():
+            note.pop("by"), note.pop("recorded_by")
+        body.write_bytes(files.canonical(tables))
+
+
 def test_open_conflicts_survive_an_upgrade_of_the_schema(run, copies):
     base, ours, theirs = copies
     at(run, ours, "edit", "SEC-1", "--title", "Ours", "--text", "Ours text")
@@ -619,9 +639,7 @@ def test_open_conflicts_survive_an_upgrade_of_the_schema(run, copies):
     git_merge(run, base, ours, theirs)
     listed = open_conflicts(run, ours)
     assert [c["field"] for c in listed] == ["text", "title"]
-    tables = json.loads(ours.read_text())
-    tables["meta"]["1"]["schema"] = 3  # as if written before the last migration: upgraded on load
-    ours.write_bytes(files.canonical(tables))
+    as_schema_4(ours, bodies=True)  # as if written before the last migration: upgraded on load
     assert open_conflicts(run, ours) == listed
     at(run, ours, "conflicts", "resolve", "SEC-1", "text", "--ours")  # the first write saves the upgrade
     assert [c["field"] for c in open_conflicts(run, ours)] == ["title"]
@@ -632,15 +650,11 @@ def test_an_ancestor_of_an_older_schema_is_merged_and_sides_of_two_schemas_are_r
     base, ours, theirs = copies
     at(run, ours, "update-status", "SEC-2", "partial", "--date", "2024-05-01")
     at(run, theirs, "update-status", "SEC-1", "stalled", "--date", "2024-06-01")
-    old = json.loads(base.read_text())
-    old["meta"]["1"]["schema"] = 3  # the commit before both sides upgraded
-    base.write_bytes(files.canonical(old))
+    as_schema_4(base)  # the commit before both sides upgraded
     assert set(git_merge(run, base, ours, theirs)) == {0}
     merged = export_of(run, ours)
     assert (rec(merged, "SEC-2")["status"], rec(merged, "SEC-1")["status"]) == ("partial", "stalled")
-    older = json.loads(theirs.read_text())
-    older["meta"]["1"]["schema"] = 3
-    theirs.write_bytes(files.canonical(older))
+    as_schema_4(theirs)
     before = ours.read_bytes()
     result = run("merge-driver", str(base), str(ours), str(theirs), "tracker.json", code=2)
-    assert f"ours is schema {SCHEMA} and theirs schema 3" in result.stderr and ours.read_bytes() == before
+    assert f"ours is schema {SCHEMA} and theirs schema 4" in result.stderr and ours.read_bytes() == before

@@ -19,9 +19,10 @@ import pytest
 
 from alliance_cli.core.brief import load_brief, shipped_brief_path
 from alliance_cli.core.model import REC_FIELDS
+from alliance_cli.core.statuses import DEFAULT_SCALE
 from alliance_cli.store import layout, migrations
 
-from conftest import digest, tree_state
+from conftest import TESTER, digest, tree_state
 
 FIXTURES = Path(__file__).parent / "fixtures"
 V1, V2 = FIXTURES / "tracker-v1.json", FIXTURES / "tracker-v2.json"
@@ -36,10 +37,31 @@ def install(fixture: Path, db: Path) -> bytes:
 
 
 def outputs(run) -> dict:
+    """What the commands print, without the fields schema 5 added (JSON fields are only ever
+    added), so that it compares with what the last release printed."""
     ids = [r["id"] for r in json.loads(run("list", "--json").stdout)]
-    return {"show": {i: json.loads(run("show", i, "--json").stdout) for i in ids},
-            "report": json.loads(run(*REPORT, env=PINNED).stdout),
-            "log": json.loads(run("log", "--json").stdout)}
+    report = json.loads(run(*REPORT, env=PINNED).stdout)
+    for change in report["recent"] + [c for key in CHANGE_LISTS for c in report["changes_since"][key]]:
+        for name in ("kind", "by", "recorded_by"):
+            change.pop(name)
+    # Schema 5 splits first assessments and reassessments from the score's moves: as one list again.
+    since = report["changes_since"]
+    since["upgrades"] = sorted(since.pop("assessments") + since["upgrades"] + since.pop("reassessments")
+                               + since["other"], key=lambda c: c["event"])
+    since.pop("other")
+    return {"show": {i: _old_show(json.loads(run("show", i, "--json").stdout)) for i in ids},
+            "report": report,
+            "log": [{k: v for k, v in row.items() if k not in ("by", "recorded_by")}
+                    for row in json.loads(run("log", "--json").stdout)]}
+
+
+CHANGE_LISTS = ("assessments", "upgrades", "downgrades", "other", "reassessments", "new_evidence")
+
+
+def _old_show(shown: dict) -> dict:
+    shown.pop("issued")
+    shown["history"] = [{k: v for k, v in e.items() if k not in ("by", "recorded_by")} for e in shown["history"]]
+    return shown
 
 
 def test_reading_a_v1_file_upgrades_in_memory_only(run, db):
@@ -58,8 +80,8 @@ def test_first_write_migrates_v1_after_a_backup(run, db):
     assert backup.stat().st_mode == db.stat().st_mode  # the user's file, kept as it was
     head = orjson.loads(db.read_bytes())
     meta = head["meta"]["1"]
-    assert meta["schema"] == migrations.SCHEMA == 4
-    assert [m["to"] for m in meta["migrations"]] == [2, 3, 4]
+    assert meta["schema"] == migrations.SCHEMA == 5
+    assert [m["to"] for m in meta["migrations"]] == [2, 3, 4, 5]
     assert len(head["journal"]) == 1 and set(head["recommendations"]) == {"DEF-1", "TRADE-1"}
     assert layout.bodies_dir(db).is_dir()
     detail = json.loads(run("show", "DEF-1", "--json").stdout)
@@ -96,8 +118,13 @@ def test_a_v2_tracker_reads_as_the_last_release_printed_it_in_the_second_edition
         shown = now["show"][new]
         assert (shown["status"], shown["history"], shown["title"]) == ("not_assessed", [], SECOND_EDITION[new]["title"])
     assert now["log"] == EXPECTED["log"]
-    for part in ("recent", "attention", "changes_since"):
+    for part in ("recent", "attention"):
         assert now["report"][part] == EXPECTED["report"][part], part
+    before_since = EXPECTED["report"]["changes_since"]
+    moved = sorted(before_since["upgrades"] + before_since.get("other", []), key=lambda c: c["event"])
+    assert now["report"]["changes_since"]["upgrades"] == moved
+    for part in ("downgrades", "new_evidence"):
+        assert now["report"]["changes_since"][part] == before_since[part], part
     overall, before = now["report"]["overall"], EXPECTED["report"]["overall"]
     assert (overall["implemented"], overall["total"]) == (before["implemented"], before["total"] + 3)
     ids = [r["id"] for r in json.loads(run("list", "--json").stdout)]
@@ -108,7 +135,7 @@ def test_a_v2_tracker_upgrades_on_its_first_write_losing_nothing(run, db):
     original = install(V2, db)
     legacy_index = db.with_name(db.name + ".index")
     legacy_index.write_text("{}")  # what that release kept beside its file
-    result = run("update-status", "ECON-4", "in-progress", "--date", "2024-02-02", "--note", "after the upgrade")
+    result = run("update-status", "ECON-4", "in-progress", "--date", "2024-03-02", "--note", "after the upgrade")
     assert "added ECON-5, ECON-6, ECON-7 to this tracker, not assessed" in result.stderr  # said once, here
     assert "ECON-5" not in run("update-status", "ECON-4", "partial").stderr
     run("undo", "--yes")
@@ -189,3 +216,23 @@ def test_a_v3_tracker_of_head_and_bodies_upgrades_whole(run, db):
         {after["SEC-1"]["history"][-1]["id"]}
     assert {i: v for i, v in after.items() if i != "SEC-1"} == {i: v for i, v in shown.items() if i != "SEC-1"}
     assert orjson.loads(db.read_bytes())["meta"]["1"]["schema"] == migrations.SCHEMA
+
+
+def test_v5_gives_the_default_scale_issue_dates_that_keep_every_history_and_journal_ids(run, db):
+    install(V2, db)
+    shown = {r["id"]: json.loads(run("show", r["id"], "--json").stdout)
+             for r in json.loads(run("list", "--json").stdout)}
+    # The brief's publication, unless a recommendation's history began earlier (CYBER-1's did).
+    assert shown["CYBER-1"]["issued"] == shown["CYBER-1"]["history"][0]["date"] == "2023-11-02"
+    for rec in shown.values():
+        first = min([e["date"] for e in rec["history"]], default="9999")
+        assert rec["issued"] == min(first, "2024-03-01"), rec["id"]
+    assert all(e["by"] == e["recorded_by"] == "" for rec in shown.values() for e in rec["history"])
+    run("update-status", "SEC-8", "partial")  # the first write saves the upgrade
+    head = orjson.loads(db.read_bytes())
+    meta, journal = head["meta"]["1"], [head["journal"][k] for k in sorted(head["journal"], key=int)]
+    assert [s["id"] for s in meta["statuses"]] == list(DEFAULT_SCALE.names) and meta["review_days"] == 180
+    ids = [entry["id"] for entry in journal]
+    assert len(set(ids)) == len(ids) and all(len(i) == 16 for i in ids)
+    assert all(entry["undoes"] in ids for entry in journal if "undoes" in entry)
+    assert journal[-1]["recorded_by"] == TESTER and all(e["recorded_by"] == "" for e in journal[:-1])

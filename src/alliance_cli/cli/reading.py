@@ -24,16 +24,17 @@ def path(ctx: typer.Context):
 
 @app.command(epilog=examples("alliance statuses", "alliance statuses --json"))
 @output_options()
-def statuses(*, out: Output):
-    """The status scale, in order, with definitions and progress scores."""
-    from alliance_cli.core.statuses import SCALE
+def statuses(ctx: typer.Context, *, out: Output):
+    """The tracker's status scale, in order: labels, scores, classes, spellings and definitions."""
     from alliance_cli.render import terminal, text
 
+    scale = open_tracker(ctx).read().scale
     out.emit({
         "json": lambda f: text.write_json(
-            [{"status": s.name, "score": s.score, "definition": s.definition} for s in SCALE], f),
-        "table": terminal.statuses_table,
-        "tsv": terminal.statuses_tsv,
+            [{"status": s.id, "label": s.label, "score": s.score, "class": s.cls, "aliases": list(s.aliases),
+              "definition": s.definition} for s in scale.statuses], f),
+        "table": lambda f: terminal.statuses_table(scale, f),
+        "tsv": lambda f: terminal.statuses_tsv(scale, f),
     })
 
 
@@ -59,19 +60,18 @@ def list_(
 ):
     """List recommendations with their current status."""
     from alliance_cli.core import dates, progress
-    from alliance_cli.core.statuses import parse_status
     from alliance_cli.render import terminal, text
 
     state = open_tracker(ctx).read()
     day = dates.today()
     pillars = list(dict.fromkeys(state.pillar_id(p) for p in pillar or ()))
-    statuses = list(dict.fromkeys(parse_status(s) for s in status or ()))
+    statuses = list(dict.fromkeys(state.scale.parse(s) for s in status or ()))
     recs = state.recommendations()
     found = None
     if search is not None:  # the text lives in the bodies: read them one file at a time
         found = {head["id"] for head, whole in state.iter_full(recs) if progress.matches(whole, search)}
     rows = progress.select_rows(progress.matching(recs, pillars=set(pillars), key=key, ids=found), day.isoformat(),
-                                set(statuses))
+                                state.scale.start, set(statuses))
     meta = export_meta(state, day, {"pillar": _one_or_all(pillars), "status": _one_or_all(statuses), "key": key,
                                     "search": search, "limit": limit})
     def shown() -> list[dict]:  # rows may be made as they are asked for (progress.Rows): a table asks a screenful
@@ -105,7 +105,7 @@ def show(
 
     state = open_tracker(ctx).read()
     rec = state.full(state.get(rec_id))
-    detail = progress.recommendation_detail(rec, state.pillars, dates.today().isoformat())
+    detail = progress.recommendation_detail(rec, state.pillars, dates.today().isoformat(), state.scale.start)
     out.emit({
         "json": lambda f: text.write_json(detail, f),
         "table": lambda f: terminal.show_table(detail, f),
@@ -130,6 +130,13 @@ def report(
     compare: Annotated[str | None, typer.Option(
         "--compare", metavar="DATE",
         help="Add progress then (at DATE) and now per pillar, and what lost 'implemented'.")] = None,
+    stale_days: Annotated[int | None, typer.Option(
+        "--stale-days", metavar="N", min=1,
+        help="An open recommendation needs attention after N days without an update "
+             "(default: the tracker's review_days, 180 unless its brief says).")] = None,
+    recent_days: Annotated[int, typer.Option(
+        "--recent-days", metavar="N", min=1, help="The window of 'Recent changes', in days up to the as-of date.")]
+    = 30,
     *, out: Output,
 ):
     """Progress per pillar, key recommendations, recent changes and what needs attention."""
@@ -145,7 +152,9 @@ def report(
         wanted = state.pillar_id(pillar)
         recs = [r for r in recs if r["pillar"] == wanted]
         pillars = [p for p in pillars if p["id"] == wanted]
-    data = progress.build_report(state.brief, pillars, recs, end, since=start, compare=then, notes=state.notes)
+    data = progress.build_report(state.brief, pillars, recs, end, state.scale, since=start, compare=then,
+                                 notes=state.notes, stale_days=stale_days or state.review_days,
+                                 recent_days=recent_days)
     meta = export_meta(state, end, {"pillar": pillar and pillars[0]["id"], "since": start and start.isoformat(),
                                     "compare": then and then.isoformat()})
     out.emit({
@@ -163,14 +172,15 @@ def _html_report(state, data, meta, pillars, recs, end) -> str:
     """The cover page also lists every recommendation with its latest note: only it reads every body."""
     from alliance_cli.core import progress
 
-    every = progress.every_recommendation(recs, end, state.notes)
-    return lazy("html").report_html({**data, "recommendations": every}, meta, _timeline(pillars, recs, end))
+    every = progress.every_recommendation(recs, end, state.notes, state.scale)
+    return lazy("html").report_html({**data, "recommendations": every}, meta,
+                                    _timeline(pillars, recs, end, state.scale))
 
 
-def _timeline(pillars, recs, end):
+def _timeline(pillars, recs, end, scale):
     from alliance_cli.core import timeline
 
-    return timeline.monthly_progress(pillars, recs, end)
+    return timeline.monthly_progress(pillars, recs, end, scale)
 
 
 def _date_before(text: str, end, option: str):
@@ -199,6 +209,8 @@ def log(
         "--limit", "-n", metavar="N", min=0,
         help=f"The newest N changes (0: all). Default: the newest {LOG_TERMINAL_ROWS} on a terminal, else all.")]
     = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="WHO", help="Only status changes whose `by` contains WHO (any case).")] = None,
     *, out: Output,
 ):
     """Status changes and undos, newest first."""
@@ -209,14 +221,17 @@ def log(
     wanted = state.get(rec_id)["id"] if rec_id else None
     start = dates.parse_date(since, what="--since date").isoformat() if since else None
     recs = [state.get(wanted)] if wanted else state.recommendations()
-    entries = journal.log_entries(recs, state.journal_entries(), wanted, start)
+    entries = journal.log_entries(recs, state.journal_entries(), state.scale.start, wanted, start)
+    if by is not None:  # who said it is in the bodies: read the notes of every change once
+        said = {event for event, body in state.notes(journal.noted(entries)) if journal.said_by(body, by)}
+        entries = [e for e in entries if e[1] is not None and journal.event_of(e) in said]
     total = len(entries)
     if limit is None and out.fmt == "table":
         limit = LOG_TERMINAL_ROWS
     entries = entries[:limit] if limit else entries  # the notes of the rows shown only are read
-    notes = {event: (body["note"], body["evidence"]) for event, body in state.notes(journal.noted(entries))}
+    notes = dict(state.notes(journal.noted(entries)))
     rows = journal.log_rows(entries, notes)  # made as they are written
-    meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "limit": limit})
+    meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "limit": limit, "by": by})
     out.emit({
         "json": lambda f: text.write_json_array(rows, f),
         "table": lambda f: terminal.log_table(list(rows), f, total),
@@ -236,5 +251,5 @@ def export(
 
     state = open_tracker(ctx).read()
     whole = ((head["seq"], rec) for head, rec in state.iter_full())
-    write_output(exchange.export_parts(state.brief, state.pillars, dates.export_time(), whole), output,
-                 db_of(ctx))
+    write_output(exchange.export_parts(state.brief, state.pillars, dates.export_time(), whole, state.scale,
+                                       state.review_days), output, db_of(ctx))

@@ -13,8 +13,13 @@ from operator import itemgetter
 from alliance_cli.core import history
 
 
-def entry(command: str, changes: list[dict], now: str, extra: dict | None = None) -> dict:
-    return {"command": command, "at": now, "changes": changes, **(extra or {})}
+def entry(command: str, changes: list[dict], now: str, recorded_by: str, extra: dict | None = None) -> dict:
+    """A journal entry; its random id stays the same in every copy of the tracker (``undoes``
+    names it), unlike its number, which a merge may change."""
+    import os
+
+    return {"id": os.urandom(8).hex(), "command": command, "at": now, "recorded_by": recorded_by,
+            "changes": changes, **(extra or {})}
 
 
 def entries(docs: list) -> list:
@@ -26,7 +31,7 @@ def undo_target(all_entries: list):
     """The latest entry that is neither an undo nor already undone (``all_entries`` in order)."""
     undone = {e["undoes"] for e in all_entries if "undoes" in e}
     for entry in reversed(all_entries):
-        if "undoes" not in entry and entry.doc_id not in undone:
+        if "undoes" not in entry and entry["id"] not in undone:
             return entry
     return None
 
@@ -55,7 +60,7 @@ def describe(change: dict) -> str:
     return f"{op} {rec}"
 
 
-def log_entries(recs: list[dict], all_entries: list, rec_id: str | None = None,
+def log_entries(recs: list[dict], all_entries: list, start: str, rec_id: str | None = None,
                 since: str | None = None) -> list[tuple]:
     """What `log` shows, newest first, as light entries: (key, recommendation, status before,
     skeleton) for a status change, (key, None, None, row) for an undo. ``log_rows`` makes the
@@ -65,7 +70,7 @@ def log_entries(recs: list[dict], all_entries: list, rec_id: str | None = None,
     # "from" as the ordered history says: after a back-dated event, the stored
     # "from" of a later one is out of date, and the log must agree with the report.
     entries = [(skel, rec, before, skel) for rec in wanted
-               for before, skel in history.transitions_between(rec["history"], since or "", None)]
+               for before, skel in history.transitions_between(rec["history"], since or "", None, start)]
     for done in all_entries:
         if "undoes" in done:
             undone = [_undo_row(done, change, titles) for change in done["changes"] if "rec" in change]
@@ -75,22 +80,34 @@ def log_entries(recs: list[dict], all_entries: list, rec_id: str | None = None,
     return entries
 
 
+def said_by(body: dict, who: str) -> bool:
+    """Whether an event's ``by`` names ``who`` ("board" finds "Board of Audit"), in any case."""
+    return who.casefold().strip() in body.get("by", "").casefold()
+
+
+def event_of(entry: tuple) -> str:
+    """The event id of a status entry of ``log_entries``."""
+    return history.id_of(entry[3])
+
+
 def noted(entries: list[tuple]) -> list[tuple[str, str]]:
     """The (recommendation, event) pairs whose notes the log's status rows need."""
     return [(rec["id"], history.id_of(skel)) for _, rec, _, skel in entries if rec is not None]
 
 
-def log_rows(entries: list[tuple], notes: dict[str, tuple[str, list]]) -> Iterator[dict]:
-    """The `log` command's rows, from ``log_entries`` and ``{event id: (note, evidence)}``."""
+def log_rows(entries: list[tuple], notes: dict[str, dict]) -> Iterator[dict]:
+    """The `log` command's rows, from ``log_entries`` and ``{event id: {note, evidence, by,
+    recorded_by}}``."""
     for _, rec, before, item in entries:
         if rec is None:
             yield item
             continue
         event = history.parts(item)
-        note, evidence = notes[event["id"]]
+        body = notes[event["id"]]
         yield {"kind": "status", "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
-               "title": rec["title"], "from": before, "to": event["to"], "note": note,
-               "evidence": evidence, "event": event["id"]}
+               "title": rec["title"], "from": before, "to": event["to"], "note": body["note"],
+               "evidence": body["evidence"], "by": body.get("by", ""), "recorded_by": body.get("recorded_by", ""),
+               "event": event["id"]}
 
 
 def _undo_row(done: dict, change: dict, titles: dict) -> dict:
@@ -101,4 +118,4 @@ def _undo_row(done: dict, change: dict, titles: dict) -> dict:
     return {"kind": "undo", "date": done["at"][:10], "recorded_at": done["at"], "id": change["rec"],
             "title": titles.get(change["rec"], ""), "from": event["from"] if event else "",
             "to": event["to"] if event else "", "note": undone, "evidence": [],
-            "event": event["id"] if event else ""}
+            "by": "", "recorded_by": done.get("recorded_by", ""), "event": event["id"] if event else ""}

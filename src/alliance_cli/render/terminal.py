@@ -12,8 +12,18 @@ from collections.abc import Iterable
 from operator import itemgetter
 from typing import IO
 
-from alliance_cli.core.statuses import SCALE
-from alliance_cli.render.text import BAR_WIDTH, bar, breakdown, clean, write_tsv
+from alliance_cli.core.statuses import Scale
+from alliance_cli.render.text import (
+    BAR_WIDTH,
+    SINCE_SECTIONS,
+    bar,
+    breakdown,
+    clean,
+    implemented_of,
+    recent_title,
+    rule_line,
+    write_tsv,
+)
 
 # Mid-tone colours (256-colour palette) that keep a contrast of about 4:1 on a white and on a
 # black background alike: no yellow or cyan, which fade on a light one, nor plain blue,
@@ -27,6 +37,34 @@ STATUS_STYLES = {
 # colour, so that a bar still reads without colour.
 BAR_ORDER = ("implemented", "partial", "in_progress", "stalled", "no_action", "abandoned", "not_assessed")
 BAR_GLYPHS = {"implemented": "█", "partial": "▓", "in_progress": "▒"}
+# A brief's own statuses get a colour from their class and score.
+CLASS_STYLES = {"closed_implemented": "bold color(28)", "closed_not_implemented": "color(160) strike",
+                "excluded": "dim italic"}
+
+
+def style_of(status: str, scale: Scale | None = None) -> str:
+    if status in STATUS_STYLES or scale is None or status not in scale.by_id:
+        return STATUS_STYLES.get(status, "")
+    s = scale.by_id[status]
+    if s.cls in CLASS_STYLES:
+        return CLASS_STYLES[s.cls]
+    if status == scale.start:
+        return "dim"
+    return "bold color(32)" if s.score >= 0.5 else "bold color(166)" if s.score > 0 else "color(160)"
+
+
+def bar_order(scale: Scale) -> list[str]:
+    """Best first, the start status last: the default scale's own order, else by score."""
+    return list(BAR_ORDER) if set(scale.names) == set(BAR_ORDER) else scale.best_first()
+
+
+def glyph_of(status: str, scale: Scale) -> str:
+    if status in BAR_GLYPHS or set(scale.names) == set(BAR_ORDER):
+        return BAR_GLYPHS.get(status, "░")
+    s = scale.by_id[status]
+    if s.cls == "excluded":
+        return "░"
+    return "█" if s.score >= 1 else "▓" if s.score >= 0.5 else "▒" if s.score > 0 else "░"
 
 
 def make_console(stderr: bool = False, file: IO | None = None):
@@ -36,10 +74,10 @@ def make_console(stderr: bool = False, file: IO | None = None):
     return Console(stderr=stderr, file=file, markup=False, emoji=False, highlight=False)
 
 
-def status_text(status: str):
+def status_text(status: str, scale: Scale | None = None):
     from rich.text import Text
 
-    return Text(status, style=STATUS_STYLES.get(status, ""))
+    return Text(status, style=style_of(status, scale))
 
 
 def user_text(text: str, style: str = ""):
@@ -261,7 +299,10 @@ def _show_fields(detail: dict) -> list[tuple[str, str]]:
 
 
 def _event_line(event: dict) -> str:
-    return f"{event['date']}  {event['from']} -> {event['to']}  (recorded {event['recorded_at']}, event {event['id']})"
+    said = f"  by {event['by']}" if event.get("by") else ""
+    who = f" by {event['recorded_by']}" if event.get("recorded_by") else ""
+    return (f"{event['date']}  {event['from']} -> {event['to']}{said}  "
+            f"(recorded {event['recorded_at']}{who}, event {event['id']})")
 
 
 SHOW_LABEL = 14  # the values' column: "last updated" and two spaces
@@ -296,9 +337,11 @@ def show_table(detail: dict, out: IO | None = None) -> None:
 def _event_words(event: dict) -> list:
     from rich.text import Text
 
+    who = f" by {event['recorded_by']}" if event.get("recorded_by") else ""
     return [Text(event["date"] + " "),
             Text.assemble(status_text(event["from"]), " → ", status_text(event["to"]), " "),
-            Text(f"recorded {event['recorded_at'][:19]}Z", style="dim")]
+            *([user_text(f"by {event['by']} ", "bold")] if event.get("by") else []),
+            user_text(f"recorded {event['recorded_at'][:19]}Z{who}", "dim")]
 
 
 def _note_lines(page: Page, note: str, evidence: list[str], indent: int) -> list:
@@ -313,7 +356,7 @@ def _note_lines(page: Page, note: str, evidence: list[str], indent: int) -> list
 
 # --- log ------------------------------------------------------------------------
 
-LOG_COLUMNS = ("date", "id", "kind", "from", "to", "note", "evidence", "recorded_at", "event")
+LOG_COLUMNS = ("date", "id", "kind", "from", "to", "note", "evidence", "recorded_at", "event", "by", "recorded_by")
 
 
 def log_tsv(rows: list[dict], out: IO | None = None) -> None:
@@ -332,7 +375,8 @@ def log_table(rows: list[dict], out: IO | None = None, total: int | None = None)
         if row["kind"] == "undo":
             change = Text.assemble(("undone ", "bold"), change) if row["to"] else Text("undone", "bold")
         head = Text.assemble(row["date"], "  ", (clean(row["id"]).ljust(id_width), "bold"), "  ")
-        lines = page.flow(head, [change], indent)
+        said = [user_text(f" by {row['by']}", "bold")] if row.get("by") else []
+        lines = page.flow(head, [change, *said], indent)
         lines += _note_lines(page, row["note"], row["evidence"], indent)
         page.print(lines)
     if total is not None and len(rows) < total:
@@ -341,19 +385,25 @@ def log_table(rows: list[dict], out: IO | None = None, total: int | None = None)
 
 # --- statuses ---------------------------------------------------------------
 
-def statuses_table(out: IO | None = None) -> None:
+def statuses_table(scale: Scale, out: IO | None = None) -> None:
+    """The scale, one status a row; its label, spellings and class under the id."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(show_edge=False, header_style="bold")
-    for name in ("Status", "Score", "Definition"):
-        table.add_column(name)
-    for s in SCALE:
-        table.add_row(status_text(s.name), f"{s.score:g}", s.definition)
+    for name, options in (("Status", {"no_wrap": True}), ("Score", {"justify": "right"}), ("Definition", {})):
+        table.add_column(name, **options)
+    for s in scale.statuses:
+        spellings = ", ".join([s.label, *s.aliases])
+        about = Text.assemble(user_text(s.definition), "\n", (clean(f"{s.cls.replace('_', ' ')}; also {spellings}"),
+                                                                "dim"))
+        table.add_row(status_text(s.id, scale), f"{s.score:g}", about)
     make_console(file=out).print(table)
 
 
-def statuses_tsv(out: IO | None = None) -> None:
-    write_tsv(("status", "score", "definition"), ((s.name, f"{s.score:g}", s.definition) for s in SCALE), out)
+def statuses_tsv(scale: Scale, out: IO | None = None) -> None:
+    write_tsv(("status", "label", "score", "class", "aliases", "definition"),
+              ((s.id, s.label, f"{s.score:g}", s.cls, list(s.aliases), s.definition) for s in scale.statuses), out)
 
 
 # --- report -----------------------------------------------------------------
@@ -368,18 +418,17 @@ def report_lines(report: dict) -> Iterable[str]:
     yield clean(brief["title"])
     yield clean(f"{brief['author']}, {brief['publisher']}, {brief['published']} — as of {report['as_of']}")
     yield ""
-    yield (f"Overall  {bar(overall['progress'])} {overall['progress']:>4.0%}  "
-           f"{overall['implemented']}/{overall['total']} implemented")
-    yield f"Rule: {report['rule']}; denominator: {overall['total']} recommendations."
+    yield f"Overall  {bar(overall['progress'])} {overall['progress']:>4.0%}  {implemented_of(overall)}"
+    yield rule_line(report)
     yield ""
     width = max((len(p["id"]) for p in report["pillars"]), default=0)
     for p in report["pillars"]:
         yield (f"{p['id']:<{width}}  {bar(p['progress'])} {p['progress']:>4.0%}  "
-               f"{p['implemented']}/{p['total']} implemented  {clean(p['name'])}")
+               f"{implemented_of(p)}  {clean(p['name'])}")
         yield " " * (width + 2) + breakdown(p["by_status"])
     yield from _report_section("Key recommendations", [
         f"{k['id']:<12} {k['status']:<13} {clean(k['title'])}" for k in report["key"]])
-    yield from _report_section(f"Recent changes (last 30 days to {report['as_of']})", [
+    yield from _report_section(recent_title(report), [
         f"{c['date']}  {c['id']:<12} {c['from']} -> {c['to']}{'  (downgrade)' if c['downgrade'] else ''}"
         + (f"  {clean(c['note'])}" if c["note"] else "") for c in report["recent"]])
     yield from _report_section("Needs attention", [
@@ -397,7 +446,7 @@ def _change_line(c: dict) -> str:
 
 
 def _since_lines(since: dict) -> Iterable[str]:
-    for label, key in (("Upgrades", "upgrades"), ("Downgrades", "downgrades"), ("New evidence", "new_evidence")):
+    for label, key in SINCE_SECTIONS:
         yield from _report_section(f"{label} since {since['since']}", [_change_line(c) for c in since[key]])
 
 
@@ -428,6 +477,7 @@ def report_plain(report: dict, out: IO | None = None) -> None:
 
 
 ROW_STATUS = 12  # a report row: "  ID  STATUS  text", its text continued under itself
+ROW_STATUS_MAX = 24  # a brief's own, longer status ids widen the column up to this
 
 
 def report_table(report: dict, out: IO | None = None) -> None:
@@ -436,29 +486,31 @@ def report_table(report: dict, out: IO | None = None) -> None:
     page = Page(out)
     page.id_width = min(12, max([len(clean(r["id"])) for key in ("key", "attention", "recent")
                                  for r in report[key]] or [6]))
+    page.status_width = min(ROW_STATUS_MAX, max(ROW_STATUS, *(len(s["id"]) for s in report["statuses"])))
     brief, overall = report["brief"], report["overall"]
     lines = page.flow(Text(), user_text(brief["title"], "bold"), 0)
     lines += page.flow(Text(), user_text(f"{brief['author']}, {brief['publisher']}, {brief['published']}"
                                          f" — as of {report['as_of']}", "dim"), 0)
     width = max([len("Overall"), *(len(clean(p["id"])) for p in report["pillars"])])
-    lines += [Text(), *page.flow(_bar_line("Overall".ljust(width), overall, "bold"), [], 0)]
-    lines += page.flow(Text(" " * (width + 2)), _breakdown_text(overall["by_status"]), width + 2)
-    lines += page.flow(Text(), Text(f"Rule: {report['rule']}; denominator: {overall['total']} recommendations.",
-                                    style="dim"), 6)
+    scale = Scale.from_dicts(report["statuses"])
+    lines += [Text(), *page.flow(_bar_line("Overall".ljust(width), overall, scale, "bold"), [], 0)]
+    lines += page.flow(Text(" " * (width + 2)), _breakdown_text(overall["by_status"], scale), width + 2)
+    lines += page.flow(Text(), Text(rule_line(report), style="dim"), 6)
     lines.append(Text())
     for p in report["pillars"]:
-        lines += page.flow(_bar_line(clean(p["id"]).ljust(width), p), user_text(p["name"]), width + 2)
-        lines += page.flow(Text(" " * (width + 2)), _breakdown_text(p["by_status"]), width + 2)
+        lines += page.flow(_bar_line(clean(p["id"]).ljust(width), p, scale), user_text(p["name"]), width + 2)
+        lines += page.flow(Text(" " * (width + 2)), _breakdown_text(p["by_status"], scale), width + 2)
     cap = TERMINAL_SECTION_ROWS
     lines += _section(page, "Key recommendations", report["key"],
-                      lambda k: _row(page, k["id"], status_text(k["status"]), user_text(k["title"])), cap)
-    lines += _section(page, f"Recent changes (last 30 days to {report['as_of']})", report["recent"],
+                      lambda k: _row(page, k["id"], status_text(k["status"], scale), user_text(k["title"])), cap)
+    lines += _section(page, recent_title(report), report["recent"],
                       lambda c: _change_rows(page, c), cap)
     lines += _section(page, "Needs attention", report["attention"],
-                      lambda a: _row(page, a["id"], status_text(a["status"]), Text("; ".join(a["reasons"]))), cap)
+                      lambda a: _row(page, a["id"], status_text(a["status"], scale),
+                                     Text("; ".join(a["reasons"]))), cap)
     if "changes_since" in report:
         since = report["changes_since"]
-        for label, key in (("Upgrades", "upgrades"), ("Downgrades", "downgrades"), ("New evidence", "new_evidence")):
+        for label, key in SINCE_SECTIONS:
             lines += _section(page, f"{label} since {since['since']}", since[key], lambda c: _change_rows(page, c))
     if "compare" in report:
         compare = report["compare"]
@@ -467,50 +519,49 @@ def report_table(report: dict, out: IO | None = None) -> None:
                           lambda row: _compare_row(page, *row))
         lines += _section(page, f"Lost 'implemented' since {compare['then']}", compare["lost_implemented"],
                           lambda x: _row(page, x["id"], Text.assemble("now ", status_text(x["status_now"])),
-                                         user_text(x["title"]), status_width=ROW_STATUS + 4))
+                                         user_text(x["title"]), status_width=page.status_width + 4))
     page.print(lines)
 
 
-def _bar_line(label: str, summary: dict, style: str = ""):
+def _bar_line(label: str, summary: dict, scale: Scale, style: str = ""):
     from rich.text import Text
 
-    return Text.assemble((label, style), "  ", status_bar(summary["by_status"]),
-                         (f" {summary['progress']:>4.0%}  {summary['implemented']}/{summary['total']} implemented",
-                          style), "  ")
+    return Text.assemble((label, style), "  ", status_bar(summary["by_status"], scale),
+                         (f" {summary['progress']:>4.0%}  {implemented_of(summary)}", style), "  ")
 
 
-def status_bar(by_status: dict, width: int = BAR_WIDTH):
+def status_bar(by_status: dict, scale: Scale, width: int = BAR_WIDTH):
     """A stacked bar: a segment per status, in proportion to its count (largest remainders)."""
     from rich.text import Text
 
+    order = bar_order(scale)
     total = sum(by_status.values())
-    counts = {name: by_status.get(name, 0) for name in BAR_ORDER}
+    counts = {name: by_status.get(name, 0) for name in order}
     if not total:
-        return Text("░" * width, style=STATUS_STYLES["not_assessed"])
+        return Text("░" * width, style=style_of(scale.start, scale))
     cells = {name: n * width // total for name, n in counts.items()}
     left = width - sum(cells.values())
-    for name in sorted(BAR_ORDER, key=lambda n: -(counts[n] * width % total))[:left]:
+    for name in sorted(order, key=lambda n: -(counts[n] * width % total))[:left]:
         cells[name] += 1
     bar = Text()
-    for name in BAR_ORDER:
-        bar.append(BAR_GLYPHS.get(name, "░") * cells[name], style=STATUS_STYLES[name])
+    for name in order:
+        bar.append(glyph_of(name, scale) * cells[name], style=style_of(name, scale))
     return bar
 
 
-def _breakdown_text(by_status: dict) -> list:
+def _breakdown_text(by_status: dict, scale: Scale) -> list:
     """"6 not_assessed, 1 implemented" in scale order, each status in its colour: the bars' legend."""
     from rich.text import Text
 
-    from alliance_cli.core.statuses import NAMES
-
-    present = [name for name in NAMES if by_status.get(name)]
-    return [Text.assemble(f"{by_status[name]} ", status_text(name), "," if i < len(present) - 1 else "")
+    present = [name for name, n in by_status.items() if n]
+    return [Text.assemble(f"{by_status[name]} ", status_text(name, scale), "," if i < len(present) - 1 else "")
             for i, name in enumerate(present)]
 
 
-def _row(page: Page, rec_id: str, status, text, status_width: int = ROW_STATUS) -> list:
+def _row(page: Page, rec_id: str, status, text, status_width: int | None = None) -> list:
     from rich.text import Text
 
+    status_width = status_width or page.status_width
     head = Text.assemble("  ", (clean(rec_id).ljust(page.id_width), "bold"), "  ", status,
                          " " * max(2, status_width + 2 - status.cell_len))
     return page.flow(head, text, 2 + page.id_width + 2 + status_width + 2)

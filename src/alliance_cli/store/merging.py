@@ -55,13 +55,23 @@ def _read(path: Path, name: str, role: str) -> dict:
             if role != "base" or version == migrations.SCHEMA:
                 # An ancestor from before both sides upgraded is merged as it is: what the
                 # upgrade changed, it changed alike on both sides.
-                schema.check_head(tables, path)
+                schema.check_head(tables, path, version)
                 _check_event_ids(tables[RECS], path)
         else:
-            schema.check_bodies(tables, path)
+            _check_bodies(tables, path, role)
     except StoreError as exc:
         raise InputError(f"cannot merge {name} ({role}): {exc}") from None
     return tables
+
+
+def _check_bodies(tables: dict, path: Path, role: str) -> None:
+    """A body file of this schema; an ancestor's may be of the one before (see ``_read``)."""
+    try:
+        schema.check_bodies(tables, path, migrations.SCHEMA)
+    except StoreError:
+        if role != "base":
+            raise
+        schema.check_bodies(tables, path, migrations.SCHEMA - 1)
 
 
 def _check_event_ids(recs: dict, path: Path) -> None:
@@ -96,7 +106,7 @@ def merge_head(base: dict, ours: dict, theirs: dict, name: str) -> tuple[dict, l
     if table:
         merged[CONFLICTS] = table
     try:
-        schema.check_head(merged, Path(name))
+        schema.check_head(merged, Path(name), migrations.SCHEMA)
     except StoreError as exc:  # e.g. a hand-edited side that no rule of the merge expects
         raise InputError(f"cannot merge {name}: the merge would not load: {exc}") from None
     return merged, conflicts
@@ -115,7 +125,7 @@ def merge_body(base: dict, ours: dict, theirs: dict, name: str) -> tuple[dict, l
     merged = {name_: entries for name_, entries in ((RECS, bodies), (EVENTS, notes), (CONFLICTS, table))
               if entries}
     try:
-        schema.check_bodies(merged, Path(name))
+        schema.check_bodies(merged, Path(name), migrations.SCHEMA)
     except StoreError as exc:
         raise InputError(f"cannot merge {name}: the merge would not load: {exc}") from None
     return merged, conflicts
