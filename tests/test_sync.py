@@ -104,15 +104,17 @@ def test_sync_with_nothing_to_do_changes_nothing(pair):
 def test_what_came_in_is_said_per_recommendation_by_whom(pair):
     ana, ben = pair
     ana("update-status", "SEC-6", "in-progress")
-    ana("update-status", "SEC-6", "partial")
+    ana.run("--db", str(ana.db), "update-status", "SEC-6", "partial", env={"ALLIANCE_USER": "Dana Reviewer"})
+    ana("update-status", "SEC-1", "in-progress")
     ana("edit", "ECON-2", "--due", "2027-06-30", "--text", "Take the next steps in the CET Dialogue.")
     ana("edit", "CLIMATE-1", "--title", "Expand CEDI and the Carbon-Free Alliance")
     ana("add", "--pillar", "CYBER", "--title", "Share threat intelligence in real time")
     ana("sync")
     out = ben("sync").stdout.splitlines()
     assert out[0] == "came in from origin/main:"
-    assert out[1:] == ["  SEC-6: 2 new events", "  ECON-2: edited (due, details)",  # in the brief's order
-                       "  CLIMATE-1: edited (title)", "  CYBER-2: added"]
+    assert out[1:] == ["  SEC-1: 1 new event by Ana", "  SEC-6: 2 new events by Ana, Dana Reviewer",
+                       "  ECON-2: edited (due, details)", "  CLIMATE-1: edited (title)",  # in the brief's order
+                       "  CYBER-2: added"]
     assert ben.tracked_bytes() == ana.tracked_bytes()
 
 
