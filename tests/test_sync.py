@@ -113,8 +113,8 @@ def test_what_came_in_is_said_per_recommendation_by_whom(pair):
     out = ben("sync").stdout.splitlines()
     assert out[0] == "came in from origin/main:"
     assert out[1:] == ["  SEC-1: 1 new event by Ana", "  SEC-6: 2 new events by Ana, Dana Reviewer",
-                       "  ECON-2: edited (due, details)", "  CLIMATE-1: edited (title)",  # in the brief's order
-                       "  CYBER-2: added"]
+                       "  ECON-2: edited (due, details) by Ana", "  CLIMATE-1: edited (title) by Ana",
+                       "  CYBER-2: added by Ana"]  # in the brief's order
     assert ben.tracked_bytes() == ana.tracked_bytes()
 
 
@@ -312,7 +312,7 @@ def test_two_analysts_end_with_one_tracker_and_nothing_undone_comes_back(pair):
     assert len(shared) == 1
     ana("undo", "--yes")  # Ana's last command, already in Ben's copy
     ana("sync")
-    assert ben("sync").stdout == "came in from origin/main:\n  ECON-1: 1 event undone\n"
+    assert ben("sync").stdout == "came in from origin/main:\n  ECON-1: 1 event undone by Ana\n"
     assert ana.tracked_bytes() == ben.tracked_bytes()
     assert ana.head() == ben.head()
     for analyst in (ana, ben):

@@ -77,17 +77,18 @@ def _report(done) -> list[str]:
 
 
 def _incoming_line(change: dict) -> str:
+    """``SEC-6: 2 new events, edited (title) by Ana Kim, Ben Lee``."""
+    by = f" by {', '.join(change['by'])}" if change["by"] else ""
     if change["removed"]:
-        return f"{change['id']}: removed"
+        return f"{change['id']}: removed{by}"
     parts = ["added"] if change["added"] else []
     if count := len(change["new_events"]):
-        by = f" by {', '.join(change['by'])}" if change["by"] else ""
-        parts.append(f"{count} new event{'s' * (count != 1)}{by}")
+        parts.append(f"{count} new event{'s' * (count != 1)}")
     if count := len(change["gone_events"]):
         parts.append(f"{count} event{'s' * (count != 1)} undone")
     if change["edited"] and not change["added"]:
         parts.append(f"edited ({', '.join(change['edited'])})")
-    return f"{change['id']}: {', '.join(parts)}"
+    return f"{change['id']}: {', '.join(parts)}{by}"
 
 
 def _open_conflicts(state) -> int:

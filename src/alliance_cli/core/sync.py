@@ -83,6 +83,16 @@ def incoming(before: dict[str, dict], after: dict[str, dict]) -> list[dict]:
     return changes
 
 
+def recorded_by(entries: list[dict]) -> dict[str, set[str]]:
+    """Who recorded the journal ``entries``, per recommendation their changes touch."""
+    names: dict[str, set[str]] = {}
+    for entry in entries:
+        for change in entry.get("changes", []):
+            if "rec" in change:
+                names.setdefault(change["rec"], set()).add(entry.get("recorded_by", ""))
+    return names
+
+
 def _ids(rec: dict) -> list[str]:
     return [history.id_of(skel) for skel in rec["history"]]
 

@@ -195,7 +195,7 @@ def _pull(repo: Repository, tracker: Tracker, paths: list[str], state, result: S
     theirs = repo.commit_id(f"refs/remotes/{result.remote}/{result.branch}")
     if theirs is None or repo.contains(theirs, "HEAD"):
         return
-    before = dict(state.head.tables.get(RECS, {}))
+    before = dict(state.head.tables.get(RECS, {})), dict(state.head.tables.get(JOURNAL, {}))
     done = repo.pull(result.remote, result.branch)
     driven = []  # the files git gave the driver and left conflicted
     if done.returncode != 0:
@@ -256,11 +256,15 @@ def _load_merged(tracker: Tracker, remote: str):
         raise StoreError(f"the tracker merged with {remote} does not load ({exc}): nothing was synced") from None
 
 
-def _incoming(before: dict, merged) -> list[dict]:
-    changes = rules.incoming(before, merged.head.tables.get(RECS, {}))
+def _incoming(before: tuple[dict, dict], merged) -> list[dict]:
+    """What the pull changed, per recommendation, each with ``by``: who recorded its new events
+    and the commands that came in about it."""
+    changes = rules.incoming(before[0], merged.head.tables.get(RECS, {}))
     notes = dict(merged.notes([(c["id"], e) for c in changes for e in c["new_events"]]))
+    commands = rules.recorded_by(rules.entries_since(before[1], merged.head.tables.get(JOURNAL, {})))
     for change in changes:
-        change["by"] = sorted({notes[e].get("recorded_by", "") for e in change["new_events"]} - {""})
+        names = {notes[e].get("recorded_by", "") for e in change["new_events"]} | commands.get(change["id"], set())
+        change["by"] = sorted(names - {""})
     return changes
 
 
