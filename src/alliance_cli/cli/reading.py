@@ -39,6 +39,8 @@ def statuses(*, out: Output):
 
 @app.command("list", epilog=examples(
     "alliance list --pillar sec --status in-progress", "alliance list --key --search NCG",
+    "alliance list --search '\"Freedom Edge\" trilateral'    # a phrase and a word",
+    "alliance list --actor japan --initiative 'Camp David'", "alliance list --stale --overdue",
     "alliance list --limit 0 --format csv -o list.csv"))
 @output_options("csv", "markdown")
 def list_(
@@ -51,7 +53,19 @@ def list_(
         autocompletion=complete_status)] = None,
     key: Annotated[bool, typer.Option("--key", help="Only the brief's key recommendations.")] = False,
     search: Annotated[str | None, typer.Option(
-        "--search", metavar="TEXT", help="Only those whose id, title or text contain TEXT.")] = None,
+        "--search", metavar="TEXT",
+        help="Only those holding every word of TEXT (or \"a phrase\") anywhere: id, title, text, section, "
+             "actors, initiatives, notes, evidence, who said it; case and accents ignored.")] = None,
+    actor: Annotated[list[str] | None, typer.Option(
+        "--actor", metavar="NAME", help="Only those with an actor named so (whole words, any case); "
+                                        "repeat for any of several.")] = None,
+    initiative: Annotated[list[str] | None, typer.Option(
+        "--initiative", metavar="NAME", help="Only those citing an initiative named so (whole words, any "
+                                             "case); repeat for any of several.")] = None,
+    overdue: Annotated[bool, typer.Option(
+        "--overdue", help="Only those past their due date and neither implemented nor abandoned.")] = False,
+    stale: Annotated[bool, typer.Option(
+        "--stale", help="Only those the report calls 'not updated for N days'.")] = False,
     limit: Annotated[int | None, typer.Option(
         "--limit", "-n", metavar="N", min=0,
         help="At most N rows (0: all). Default: what fits the terminal, else all.")] = None,
@@ -66,14 +80,14 @@ def list_(
     day = dates.today()
     pillars = list(dict.fromkeys(state.pillar_id(p) for p in pillar or ()))
     statuses = list(dict.fromkeys(parse_status(s) for s in status or ()))
-    recs = state.recommendations()
-    found = None
-    if search is not None:  # the text lives in the bodies: read them one file at a time
-        found = {head["id"] for head, whole in state.iter_full(recs) if progress.matches(whole, search)}
-    rows = progress.select_rows(progress.matching(recs, pillars=set(pillars), key=key, ids=found), day.isoformat(),
-                                set(statuses))
+    recs = progress.matching(state.recommendations(), pillars=set(pillars), key=key)
+    recs = progress.flagged(recs, day, stale=stale, overdue=overdue)
+    recs = _found(state, recs, search, actor or [], initiative or [])
+    rows = progress.select_rows(recs, day.isoformat(), set(statuses))
     meta = export_meta(state, day, {"pillar": _one_or_all(pillars), "status": _one_or_all(statuses), "key": key,
-                                    "search": search, "limit": limit})
+                                    "search": search, "actor": _one_or_all(actor or []),
+                                    "initiative": _one_or_all(initiative or []), "overdue": overdue,
+                                    "stale": stale, "limit": limit})
     def shown() -> list[dict]:  # rows may be made as they are asked for (progress.Rows): a table asks a screenful
         return rows[:limit or None]
 
@@ -86,6 +100,25 @@ def list_(
     })
 
 
+def _found(state, recs: list[dict], search: str | None, actors: list[str], initiatives: list[str]) -> list[dict]:
+    """``recs`` filtered by what lives in the bodies (text, actors, notes...), read one body file at a
+    time, only when asked: a plain `list` reads the head alone."""
+    from alliance_cli.core import progress
+    from alliance_cli.core import search as finding
+
+    if search is None and not actors and not initiatives:
+        return recs
+    wanted = finding.terms(search) if search is not None else []
+    if search is not None and not wanted:
+        raise InputError("--search: give at least one word to look for")
+    for option, names in (("--actor", actors), ("--initiative", initiatives)):
+        if any(not finding.words(name) for name in names):
+            raise InputError(f"{option}: give a name with at least one letter or digit")
+    found = {head["id"] for head, whole in state.iter_full(recs)
+             if (not actors or finding.names_match(whole["actors"], actors))
+             and (not initiatives or finding.names_match(whole["initiatives"], initiatives))
+             and finding.matches(whole, wanted)}
+    return progress.matching(recs, ids=found)
 
 
 def _one_or_all(values: list[str]):

@@ -15,6 +15,8 @@ RECENT_DAYS = 30
 STALE_DAYS = 180
 # Statuses that say work is under way: only these go stale when left alone.
 OPEN_STATUSES = ("no_action", "in_progress", "partial", "stalled")
+# Statuses that close a recommendation: past its due date it is not overdue.
+CLOSED_STATUSES = ("implemented", "abandoned")
 
 
 def summarize(statuses: list[str]) -> dict:
@@ -76,12 +78,6 @@ def select_rows(recs: list[dict], as_of: str, statuses: set[str] | None = None):
     if not statuses:
         return Rows(recs, as_of)
     return [row for row in Rows(recs, as_of)[:] if row["status"] in statuses]
-
-
-def matches(rec: dict, needle: str) -> bool:
-    """A text search over a whole recommendation: its id, title and text, ignoring case."""
-    folded = needle.casefold()
-    return any(folded in rec[f].casefold() for f in ("id", "title", "text"))
 
 
 def recommendation_detail(rec: dict, pillars: list[dict], as_of: str) -> dict:
@@ -204,12 +200,12 @@ def needs_attention(recs: list[dict], as_of: dt.date, steps: list[tuple] | None 
     ``steps``: each recommendation's (status before, latest event), when known.
     """
     day = as_of.isoformat()
-    stale_before = (as_of - dt.timedelta(days=STALE_DAYS)).isoformat()
+    stale_day = stale_before(as_of)
     if steps is None:
         steps = [history.last_transition(rec["history"], day) for rec in recs]
     flagged = []
     for rec, (before, last) in zip(recs, steps, strict=True):
-        reasons = _attention_reasons(rec, before, last, as_of, stale_before)
+        reasons = _attention_reasons(rec, before, last, as_of, stale_day)
         if reasons:
             row = _row(rec, last)
             flagged.append({"id": rec["id"], "title": rec["title"], "status": row["status"],
@@ -218,7 +214,6 @@ def needs_attention(recs: list[dict], as_of: dt.date, steps: list[tuple] | None 
 
 
 def _attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date, stale_before: str) -> list[str]:
-    # ISO dates compare as strings: no parsing for the thousands that need nothing.
     reasons = []
     status = history.status_of(last) if last else DEFAULT
     when = history.date_of(last) if last else None
@@ -226,13 +221,47 @@ def _attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date,
         reasons.append("stalled")
     if last and is_downgrade(before, status):
         reasons.append(f"downgraded from {before} on {when}")
-    if last and status in OPEN_STATUSES and when < stale_before:
+    if is_stale(last, stale_before):
         idle = (as_of - dt.date.fromisoformat(when)).days
         reasons.append(f"not updated for {idle} days")
-    due = rec.get("due")
-    if due and due < as_of.isoformat() and status != "implemented":
-        reasons.append(f"overdue (due {due})")
+    if is_overdue(rec, status, as_of.isoformat()):
+        reasons.append(f"overdue (due {rec['due']})")
     return reasons
+
+
+def stale_before(as_of: dt.date) -> str:
+    """The day before which a latest update makes a recommendation stale (see ``is_stale``)."""
+    return (as_of - dt.timedelta(days=STALE_DAYS)).isoformat()
+
+
+def is_stale(last: str | None, before: str) -> bool:
+    """"Not updated for N days": work under way (an open status) whose latest event, ``last`` (a
+    skeleton), is dated before ``before`` (from ``stale_before``). The report's "Needs attention"
+    and `list --stale` both ask this."""
+    # ISO dates compare as strings: no parsing for the thousands that need nothing.
+    return last is not None and history.status_of(last) in OPEN_STATUSES and history.date_of(last) < before
+
+
+def is_overdue(rec: dict, status: str, day: str) -> bool:
+    """Due before ``day`` (ISO) and still open: neither implemented nor abandoned."""
+    due = rec.get("due")
+    return bool(due) and due < day and status not in CLOSED_STATUSES
+
+
+def flagged(recs: list[dict], as_of: dt.date, *, stale: bool = False, overdue: bool = False) -> list[dict]:
+    """The recommendations that are stale (with ``stale``) and overdue (with ``overdue``) as of a date."""
+    if not (stale or overdue):
+        return recs
+    day, before = as_of.isoformat(), stale_before(as_of)
+    kept = []
+    for rec in recs:
+        last = history.latest(rec["history"], day)
+        if stale and not is_stale(last, before):
+            continue
+        if overdue and not is_overdue(rec, history.status_of(last) if last else DEFAULT, day):
+            continue
+        kept.append(rec)
+    return kept
 
 
 def every_recommendation(recs: list[dict], as_of: dt.date, notes) -> list[dict]:
