@@ -75,3 +75,11 @@ def complete_status(incomplete: str) -> list[tuple[str, str]]:
     from alliance_cli.core.statuses import SCALE
 
     return _offer(incomplete, ((s.name, s.definition) for s in SCALE), fold=_status_key)
+
+
+def complete_log_kind(incomplete: str) -> list[tuple[str, str]]:
+    from alliance_cli.core.journal import LOG_KINDS
+
+    helps = {"status": "status changes", "add": "recommendations added", "edit": "recommendations edited",
+             "import": "imports", "undo": "undos", "init": "trackers started"}
+    return _offer(incomplete, ((kind, helps.get(kind, kind)) for kind in LOG_KINDS), fold=str.lower)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from alliance_cli.cli.app import app, db_of, examples, export_meta, lazy, open_tracker
-from alliance_cli.cli.completion import complete_id, complete_pillar, complete_status
+from alliance_cli.cli.completion import complete_id, complete_log_kind, complete_pillar, complete_status
 from alliance_cli.cli.output import Output, output_options, write_output
 from alliance_cli.errors import InputError
 from alliance_cli.store import paths
@@ -220,7 +220,8 @@ LOG_TERMINAL_ROWS = 50
 
 
 @app.command(epilog=examples("alliance log", "alliance log SEC-6",
-                             "alliance log --since '2 weeks ago' --format markdown"))
+                             "alliance log --since '2 weeks ago' --format markdown",
+                             "alliance log --kind edit --kind undo    # who changed what, and what was reverted"))
 @output_options("csv", "markdown")
 def log(
     ctx: typer.Context,
@@ -228,28 +229,33 @@ def log(
         metavar="[ID]", help="Only this recommendation.", autocompletion=complete_id)] = None,
     since: Annotated[str | None, typer.Option(
         "--since", metavar="DATE", help="Only changes dated on or after DATE.")] = None,
+    kind: Annotated[list[str] | None, typer.Option(
+        "--kind", "-k", metavar="KIND", autocompletion=complete_log_kind,
+        help="Only rows of this kind: status, add, edit, import, undo or init; repeat for any of several.")]
+    = None,
     limit: Annotated[int | None, typer.Option(
         "--limit", "-n", metavar="N", min=0,
-        help=f"The newest N changes (0: all). Default: the newest {LOG_TERMINAL_ROWS} on a terminal, else all.")]
+        help=f"The newest N rows (0: all). Default: the newest {LOG_TERMINAL_ROWS} on a terminal, else all.")]
     = None,
     *, out: Output,
 ):
-    """Status changes and undos, newest first."""
+    """Status changes and every other writing command (add, edit, import, undo), newest first."""
     from alliance_cli.core import dates, journal
     from alliance_cli.render import terminal, text
 
     state = open_tracker(ctx).read()
     wanted = state.get(rec_id)["id"] if rec_id else None
     start = dates.parse_date(since, what="--since date").isoformat() if since else None
-    recs = [state.get(wanted)] if wanted else state.recommendations()
-    entries = journal.log_entries(recs, state.journal_entries(), wanted, start)
+    kinds = list(dict.fromkeys(_log_kind(k) for k in kind or ()))
+    entries = journal.log_entries(state.recommendations(), state.journal_entries(), wanted, start, set(kinds))
     total = len(entries)
     if limit is None and out.fmt == "table":
         limit = LOG_TERMINAL_ROWS
     entries = entries[:limit] if limit else entries  # the notes of the rows shown only are read
     notes = {event: (body["note"], body["evidence"]) for event, body in state.notes(journal.noted(entries))}
     rows = journal.log_rows(entries, notes)  # made as they are written
-    meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "limit": limit})
+    meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "kind": _one_or_all(kinds),
+                                              "limit": limit})
     out.emit({
         "json": lambda f: text.write_json_array(rows, f),
         "table": lambda f: terminal.log_table(list(rows), f, total),
@@ -257,6 +263,19 @@ def log(
         "csv": lambda f: f.write(lazy("exports").log_csv(list(rows), meta)),
         "markdown": lambda f: f.write(lazy("exports").log_markdown(list(rows), meta)),
     })
+
+
+def _log_kind(typed: str) -> str:
+    from alliance_cli.core.journal import LOG_KINDS
+
+    found = typed.strip().lower()
+    if found not in LOG_KINDS:
+        from alliance_cli.core.suggest import close_matches
+
+        close = close_matches(typed, {k: [k] for k in LOG_KINDS}, cutoff=0.6)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise InputError(f"unknown log kind {typed!r}: {hint}use one of {', '.join(LOG_KINDS)}")
+    return found
 
 
 @app.command(epilog=examples("alliance export -o backup.json", "alliance export | jq '.recommendations | length'"))

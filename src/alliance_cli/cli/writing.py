@@ -180,7 +180,7 @@ def add(
     "alliance edit SEC-3 --title 'Consider ROK roles with NATO and in AUKUS Pillar II'",
     "alliance edit ECON-2 --due none --no-key", "alliance edit CYBER-1 --pillar sec",
     "alliance edit SEC-4 --actor US --actor ROK --actor Japan --initiative 'Freedom Edge'",
-    "alliance edit SEC-5 --no-actors --source https://example.org/posture --section 'Annex B, para. 12'"))
+    "alliance edit SEC-5 --no-actors --source https://example.org/a --section 'Annex B, para. 12'"))
 def edit(
     ctx: typer.Context,
     rec_id: Annotated[str, typer.Argument(

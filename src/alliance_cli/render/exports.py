@@ -150,7 +150,7 @@ def report_csv(report: dict, meta: dict) -> str:
 
 
 LIST_FIELDS = ["id", "pillar", "title", "status", "key", "last_updated", "due"]
-LOG_FIELDS = ["date", "id", "title", "from", "to", "note", "evidence", "event", "recorded_at"]
+LOG_FIELDS = ["date", "id", "title", "from", "to", "note", "evidence", "event", "recorded_at", "kind", "command"]
 
 
 def list_csv(rows: list[dict], meta: dict) -> str:
@@ -256,14 +256,14 @@ def list_markdown(rows: list[dict], meta: dict) -> str:
                         _md_section(Section(f"{len(rows)} recommendations", header, table)))
 
 
-LOG_HEADER = ["Date", "ID", "Title", "From", "To", "Note", "Evidence", "Event", "Recorded at"]
+LOG_HEADER = ["Date", "ID", "Kind", "Title", "From", "To", "Note", "Evidence", "Event", "Recorded at"]
 
 
 def log_markdown(events: list[dict], meta: dict) -> str:
-    table = [[e["date"], e["id"], e["title"], Status(e["from"]), Status(e["to"]), e["note"], e["evidence"],
-              e["event"], e["recorded_at"]] for e in events]
-    return _md_document(f"Status changes: {meta['brief']['title']}", meta,
-                        _md_section(Section(f"{len(events)} status changes", LOG_HEADER, table)))
+    table = [[e["date"], e["id"], e["kind"], e["title"], Status(e["from"]), Status(e["to"]), e["note"],
+              e["evidence"], e["event"], e["recorded_at"]] for e in events]
+    return _md_document(f"Log: {meta['brief']['title']}", meta,
+                        _md_section(Section(f"{len(events)} changes", LOG_HEADER, table)))
 
 
 def show_markdown(detail: dict, meta: dict) -> str:
