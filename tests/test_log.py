@@ -125,3 +125,18 @@ def test_log_markdown_and_csv_carry_the_kind(run):
     rows = read_csv_rows(run("log", "--format", "csv").stdout)
     header = rows[0]
     assert header[-2:] == ["kind", "command"] and rows[1][-2:] == ["add", "add SEC-9"]
+
+
+def test_a_command_row_shows_hostile_text_safely(run, seeded, tmp_path):
+    other = tmp_path / "other.json"
+    run("--db", str(other), "add", "--pillar", "SEC", "--title", "Theirs \x1b[2J [bold]x[/]")
+    hostile = tmp_path / "evil\x1b]8;;x\x07.json"
+    run("--db", str(other), "export", "-o", str(hostile))
+    run("import", str(hostile))
+    for fmt in ("table", "tsv", "csv", "markdown"):
+        out = run("log", "--format", fmt, env={"NO_COLOR": "1", "COLUMNS": "400"}).stdout
+        assert "\x1b]8" not in out and "\x07" not in out and "\x1b[2J" not in out, fmt
+        assert "x1b" in out, fmt  # shown as an escape (Markdown escapes its backslash in turn)
+    rows = log(run)
+    assert [r["kind"] for r in rows] == ["import"]  # the other tracker's add is in its own journal
+    assert rows[0]["command"] == f"import {hostile}" and rows[0]["title"] == "Theirs \x1b[2J [bold]x[/]"
