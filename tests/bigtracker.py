@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 
 from alliance_cli.core import brief, dates, history
-from alliance_cli.core.statuses import NAMES
+from alliance_cli.core.statuses import DEFAULT_SCALE
 from alliance_cli.store import state, tracker
 
 PILLAR_IDS = ("SEC", "ECON", "CYBER", "CLIMATE", "HEALTH", "SPACE", "EDU", "TRADE")
@@ -56,7 +56,7 @@ def make_brief(n_recs: int, n_pillars: int = 4) -> dict:
     data = {
         "format": brief.FORMAT,
         "brief": {"id": "big-brief", "title": f"A synthetic brief of {n_recs} recommendations",
-                  "author": "Test Author", "publisher": "Test Publisher", "published": "2024-03"},
+                  "author": "Test Author", "publisher": "Test Publisher", "published": "2023-12"},
         "pillars": pillars,
         "recommendations": recs,
     }
@@ -70,10 +70,12 @@ def make_event(earlier: list[dict], to: str, date: str, note: str) -> dict:
         "id": state.new_event_id(),
         "date": date,
         "recorded_at": dates.timestamp(dates.utc_now()),
-        "from": history.status_at(history.skeletons(earlier), date),
+        "from": history.status_at(history.skeletons(earlier), date, DEFAULT_SCALE.start),
         "to": to,
         "note": note,
         "evidence": [],
+        "by": "",
+        "recorded_by": "",
     }
 
 
@@ -86,7 +88,7 @@ def make_tracker(path: Path, n_recs: int, events_per_rec: int = 0, *, n_pillars:
     data_brief = make_brief(n_recs, n_pillars)
     data = tracker.seed_whole(data_brief, dates.timestamp(dates.utc_now()))
     start = dt.date(2024, 1, 1)
-    statuses = [s for s in NAMES if s != "not_assessed"]
+    statuses = [s for s in DEFAULT_SCALE.names if s != DEFAULT_SCALE.start]
     for n, rec in enumerate(data["recommendations"]):
         events: list[dict] = []
         for k in range(events_per_rec):

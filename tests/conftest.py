@@ -9,6 +9,8 @@ from typer.testing import CliRunner
 
 from alliance_cli.cli import app
 
+TESTER = "Test Analyst"
+
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
@@ -17,6 +19,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("ALLIANCE_USER", TESTER)  # who records, in every test that does not say
     for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE"):
         monkeypatch.delenv(name, raising=False)
 
@@ -76,3 +79,23 @@ def copy_tracker(source: Path, target: Path) -> None:
     bodies = source.with_name(source.name + ".bodies")
     if bodies.is_dir():
         shutil.copytree(bodies, target.with_name(target.name + ".bodies"))
+
+
+@pytest.fixture
+def backdated(run, db) -> Path:
+    """A tracker of the shipped brief whose recommendations count as issued in 2000, for tests
+    of histories that begin before the brief's publication (2024-03), which a real tracker
+    would refuse (an event cannot predate its recommendation's issue date)."""
+    run("list")
+    backdate(db)
+    return db
+
+
+def backdate(path: Path) -> None:
+    """Every recommendation of the tracker at ``path`` (made if missing) issued in 2000."""
+    from alliance_cli.store.tracker import Tracker
+
+    with Tracker(path).write("test: backdate") as state:
+        for rec in state.recommendations():
+            state.edit_recommendation(rec["id"], {"issued": "2000-01-01"})
+        state.changes.clear()  # not a command of the test's: nothing for `undo` or `log` to show

@@ -39,7 +39,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from alliance_cli.core import history
+from alliance_cli.core import dates, history
 from alliance_cli.store import files as store
 from alliance_cli.store import layout
 
@@ -111,11 +111,12 @@ def named_by_shard(head: dict) -> dict[str, set[str]]:
     return cached
 
 
-def undo_target_entry(head: dict) -> int | None:
-    """The journal entry `undo` would revert: the latest that is neither an undo nor undone."""
+def undo_target_entry(head: dict) -> str | None:
+    """The id of the journal entry `undo` would revert: the latest that is neither an undo nor undone."""
     entries = sorted((int(n), entry) for n, entry in head["journal"].items())
     undone = {entry["undoes"] for _n, entry in entries if "undoes" in entry}
-    return next((n for n, entry in reversed(entries) if "undoes" not in entry and n not in undone), None)
+    return next((entry["id"] for _n, entry in reversed(entries)
+                 if "undoes" not in entry and entry["id"] not in undone), None)
 
 
 def orphans(head: dict, db: Path, shard: str) -> set[str]:
@@ -303,7 +304,8 @@ class Add(Change):
     def __init__(self, rec_id: str, pillar: str, title: str):
         self.rec_id = rec_id
         self.rec = {"id": rec_id, "pillar": pillar, "title": title, "key": False, "text": f"The text of {title}.",
-                    "section": "", "actors": [], "initiatives": [], "sources": [], "history": []}
+                    "section": "", "actors": [], "initiatives": [], "sources": [], "history": [],
+                    "issued": dates.today().isoformat()}
         self.argv = ["add", "--pillar", pillar, "--title", title, "--id", rec_id, "--text", self.rec["text"]]
         self.loaded = self.changed = {layout.shard_of(rec_id)}
 
@@ -323,7 +325,7 @@ class Add(Change):
 class Undo(Change):
     """``undo --yes`` of an update-status that committed (``target``)."""
 
-    def __init__(self, target: Update, target_entry: int):
+    def __init__(self, target: Update, target_entry: str):
         self.target, self.target_entry = target, target_entry
         self.argv = ["undo", "--yes"]
         self.loaded = self.changed = self.dropped = {layout.shard_of(target.rec_id)}
@@ -362,7 +364,7 @@ class Import(Change):
             exported.append(rec)
         self.new = {"id": new_id, "pillar": new_id.split("-")[0], "title": f"Imported {tag}", "key": True,
                     "text": f"Imported recommendation {tag}.", "section": "Imported", "actors": ["US"],
-                    "initiatives": [], "sources": ["https://example.org/imported"],
+                    "initiatives": [], "sources": ["https://example.org/imported"], "issued": "2025-01-01",
                     "history": [make_event([], "in_progress", "2025-07-01", f"imported {tag} new")]}
         exported.append(self.new)
         data = {"format": 1, "exported_at": "2025-07-01T00:00:00Z", "brief": meta["brief"],
@@ -742,7 +744,8 @@ def test_temp_files_and_orphans_are_never_read_and_go_at_the_next_write(db):
         tables = raw(body_path(db, shard))
         tables[layout.RECS][f"{rec_id}@000000000000"] = {**tables[layout.RECS][head["recommendations"][rec_id]["body"]],
                                                         "text": "DECOY orphan body"}
-        tables[layout.EVENTS]["0123456789abcdef"] = {"note": "DECOY orphan note", "evidence": []}
+        tables[layout.EVENTS]["0123456789abcdef"] = {"note": "DECOY orphan note", "evidence": [], "by": "",
+                                                            "recorded_by": ""}
         body_path(db, shard).write_bytes(store.canonical(tables))
     assert orphans(head, db, mine) == {"SEC-1@000000000000", "0123456789abcdef"}
     assert orphans(head, db, other) == {"ECON-1@000000000000", "0123456789abcdef"}

@@ -46,21 +46,14 @@ def test_the_no_flags_clear_a_list(run):
     (["--initiative", "ok", "--initiative", ""], "--initiative: a value must not be blank"),
     (["--actor", "US", "--no-actors"], "--actor and --no-actors contradict each other"),
     (["--source", "https://example.org/", "--no-sources"], "--source and --no-sources contradict"),
-    ([], "nothing to change: give --title, --text, --pillar, --section, --due, --key, --actor, --initiative"),
+    ([], "nothing to change: give --title, --text, --pillar, --section, --due, --issued, --key, --actor, "
+         "--initiative or --source"),
 ])
 def test_bad_edits_are_refused_and_write_nothing(run, seeded, args, message):
     before = digest(seeded)
     result = run("edit", "SEC-1", *args, code=2)
     assert result.stderr.startswith(f"alliance: {message}") and len(result.stderr.splitlines()) == 1
     assert result.stdout == "" and digest(seeded) == before
-
-
-def test_add_checks_its_lists_as_edit_does(run, seeded):
-    before = digest(seeded)
-    result = run("add", "--pillar", "SEC", "--title", "T", "--actor", "", code=2)
-    assert "--actor: a value must not be blank" in result.stderr and digest(seeded) == before
-    run("add", "--pillar", "SEC", "--title", "T", "--actor", " ROK ", "--source", "https://example.org/t")
-    assert shown(run, "SEC-9")["actors"] == ["ROK"]
 
 
 def test_show_lists_each_source_on_its_own_line_on_a_wide_terminal(run):

@@ -3,7 +3,7 @@ import json
 from alliance_cli.core.brief import load_brief, shipped_brief_path
 from alliance_cli.store.tracker import Tracker
 
-from conftest import copy_tracker, digest
+from conftest import backdate, copy_tracker, digest
 
 PINNED = {"SOURCE_DATE_EPOCH": "1767225600"}
 
@@ -12,8 +12,9 @@ def with_db(run, db, *args, **kw):
     return run("--db", str(db), *args, **kw)
 
 
-def test_export_then_import_into_an_empty_tracker_reproduces_the_report(run, tmp_path):
+def test_export_then_import_into_an_empty_tracker_reproduces_the_report(backdated, run, tmp_path):
     a = tmp_path / "a.json"
+    backdate(a)
     with_db(run, a, "update-status", "SEC-1", "implemented", "--date", "2024-01-11", "-e", "https://x.org/1")
     with_db(run, a, "update-status", "SEC-2", "stalled", "--date", "2024-05-01", "--note", "paused")
     with_db(run, a, "add", "-p", "CYBER", "-t", "A new one", "--due", "2025-01-01")
@@ -28,8 +29,9 @@ def test_export_then_import_into_an_empty_tracker_reproduces_the_report(run, tmp
     assert with_db(run, a, "export", env=PINNED).stdout == with_db(run, b, "export", env=PINNED).stdout
 
 
-def test_disjoint_updates_merge_the_same_in_either_order(run, tmp_path):
+def test_disjoint_updates_merge_the_same_in_either_order(backdated, run, tmp_path):
     base = tmp_path / "base.json"
+    backdate(base)
     with_db(run, base, "update-status", "SEC-1", "in_progress", "--date", "2024-01-01")
     one, two = tmp_path / "one.json", tmp_path / "two.json"
     copy_tracker(base, one)
@@ -155,8 +157,9 @@ def test_import_merges_into_a_tracker_made_after_it_looked(run, tmp_path, db, mo
     assert {"from the other copy", "already here"} <= notes
 
 
-def test_import_matches_ids_in_any_case_and_keeps_the_trackers_spelling(run, tmp_path, db):
+def test_import_matches_ids_in_any_case_and_keeps_the_trackers_spelling(backdated, run, tmp_path, db):
     other = tmp_path / "other.json"
+    backdate(other)
     with_db(run, other, "update-status", "SEC-1", "partial", "--date", "2024-02-02", "--note", "theirs")
     data = json.loads(with_db(run, other, "export").stdout)
     for rec in data["recommendations"]:

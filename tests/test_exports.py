@@ -5,11 +5,13 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from alliance_cli.core.statuses import NAMES
+from alliance_cli.core.statuses import DEFAULT_SCALE
 from alliance_cli.render import exports
 from alliance_cli.render.exports import csv_text, markdown_table, read_csv_rows
 from alliance_cli.render.text import clean
 from scenario import META, SCRIPT_NOTE, build, record
+
+NAMES = DEFAULT_SCALE.names
 
 PREAMBLE = [("brief", "B"), ("as_of", "2024-06-30")]
 ORDINARY = ["a, b", 'say "hi"', "two\nlines", "  spaced  ", "한국어 정책", "🎉 done", "", "2024-01-11", "#3"]
@@ -66,11 +68,13 @@ def test_report_csv_has_one_row_per_pillar_and_all(run, db):
     record(run)
     data = build(db)
     rows = read_csv_rows(exports.report_csv(data["report"], data["meta"]))
-    assert rows[0] == ["pillar_id", "pillar_name", "progress", "implemented", "total", *(f"n_{s}" for s in NAMES)]
+    assert rows[0] == ["pillar_id", "pillar_name", "progress", "implemented", "total", *(f"n_{s}" for s in NAMES),
+                       "denominator", "excluded"]
     assert [r[0] for r in rows[1:]] == [p["id"] for p in data["report"]["pillars"]] + ["ALL"]
     overall = data["report"]["overall"]
     assert rows[-1][2:5] == [str(overall["progress"]), str(overall["implemented"]), str(overall["total"])]
-    assert [int(n) for n in rows[-1][5:]] == [overall["by_status"][s] for s in NAMES]
+    assert [int(n) for n in rows[-1][5:-2]] == [overall["by_status"][s] for s in NAMES]
+    assert rows[-1][-2:] == [str(overall["total"]), "0"]  # the default scale leaves nothing out
 
 
 def test_log_csv_neutralises_a_formula_note_and_keeps_the_rest(run, db):
@@ -124,7 +128,8 @@ def test_report_markdown_has_every_part(run, db):
     data = build(db)
     report = {**data["report"],
               "changes_since": {"since": "2024-06-01", "upgrades": data["report"]["recent"][:1],
-                                "downgrades": data["report"]["recent"][1:], "new_evidence": []},
+                                "downgrades": data["report"]["recent"][1:], "new_evidence": [],
+                                "assessments": [], "other": [], "reassessments": []},
               "compare": {"then": "2024-01-31", "overall": {"then": 0.0625, "now": 0.1562, "change": 0.0937},
                           "pillars": [{"id": "SEC", "name": "Security and Defense", "then": 0.125, "now": 0.125,
                                        "change": 0.0}],
@@ -203,4 +208,4 @@ def test_report_csv_names_each_column_once(run):
     header = rows[0]
     assert len(header) == len(set(header)), header
     assert header[:5] == ["pillar_id", "pillar_name", "progress", "implemented", "total"]
-    assert header[5:] == [f"n_{name}" for name in NAMES]
+    assert header[5:] == [*(f"n_{name}" for name in NAMES), "denominator", "excluded"]

@@ -90,7 +90,7 @@ def test_names_match_whole_words():
 
 # --- list --search --------------------------------------------------------------
 
-def test_search_finds_through_notes_as_the_issue_asks(run):
+def test_search_finds_through_notes_as_the_issue_asks(backdated, run):
     assert ids(run, "--search", "NCG Framework signed") == []  # "signed" is in no text of the brief
     run("update-status", "SEC-2", "implemented", "--date", "2024-01-30", "--note", "NCG Framework signed",
         "--evidence", "https://www.defense.gov/News/Releases/Release/Article/3676776/")
@@ -103,6 +103,9 @@ def test_search_finds_through_notes_as_the_issue_asks(run):
     assert ids(run, "--search", '"Freedom Edge" exercise') == ["SEC-4"]
     assert ids(run, "--search", '"edge freedom"') == []
     assert ids(run, "--search", "defense.gov") == ["SEC-2"]  # evidence
+    run("update-status", "SEC-5", "in-progress", "--date", "2024-07-01", "--by", "Board of Audit and Inspection")
+    assert ids(run, "--search", "board audit") == ["SEC-5"]  # who said it
+    assert ids(run, "--search", "Test Analyst") == []  # who typed it (recorded_by) is not searched
     # The section and the lists of the brief are searched too.
     assert ids(run, "--search", "Camp David") == ["SEC-4"]
     assert ids(run, "--search", '"Climate & Energy Policy"') == ["CLIMATE-1", "CLIMATE-2", "CLIMATE-3"]
@@ -121,7 +124,7 @@ def test_search_ignores_accents_and_finds_korean(run):
     assert ids(run, "--search", "sécurité", "--pillar", "econ") == []  # with the other filters
 
 
-def test_search_and_filters_in_every_format_state_the_filters(run):
+def test_search_and_filters_in_every_format_state_the_filters(backdated, run):
     run("update-status", "SEC-2", "implemented", "--date", "2024-01-30", "--note", "NCG Framework signed")
     csv = run("list", "--search", "NCG", "--actor", "ROK", "--stale", "--format", "csv").stdout
     assert "# filters: search=NCG; actor=ROK; stale=true" in csv
@@ -199,3 +202,42 @@ def test_stale_is_what_the_report_calls_not_updated(run):
     assert ids(run, "--stale") == not_updated
     run("edit", "SEC-2", "--due", days_ago(1))
     assert ids(run, "--stale", "--overdue") == ["SEC-2"]  # both at once: each must hold
+
+
+def test_stale_days_changes_the_threshold_as_the_report_s_does(run):
+    run("update-status", "SEC-1", "in-progress", "--date", days_ago(100))
+    run("update-status", "SEC-2", "partial", "--date", days_ago(40))
+    assert ids(run, "--stale") == []
+    assert ids(run, "--stale-days", "90") == ["SEC-1"]  # --stale-days alone means --stale
+    assert ids(run, "--stale", "--stale-days", "30") == ["SEC-1", "SEC-2"]
+    report = json.loads(run("report", "--json", "--stale-days", "30").stdout)
+    assert [a["id"] for a in report["attention"] if any("not updated" in r for r in a["reasons"])] == [
+        "SEC-1", "SEC-2"]
+    assert "stale_days=30" in run("list", "--stale-days", "30", "--format", "csv").stdout
+    assert "--stale-days" in run("list", "--stale-days", "0", code=2).stderr
+
+
+def test_overdue_and_stale_follow_the_tracker_s_own_scale(run, tmp_path):
+    """A brief's own scale: its closed and excluded classes are never overdue nor stale."""
+    from alliance_cli.core.brief import load_brief, shipped_brief_path
+
+    brief = load_brief(shipped_brief_path())
+    brief["statuses"] = [
+        {"id": "open", "label": "Open", "score": 0, "class": "open", "definition": "Not yet acted on."},
+        {"id": "under_way", "label": "Under implementation", "score": 0.5, "class": "open",
+         "definition": "Being implemented."},
+        {"id": "closed", "label": "Closed", "score": 1, "class": "closed_implemented", "definition": "Done."},
+        {"id": "moot", "label": "Overtaken by events", "aliases": ["overtaken"], "score": 0, "class": "excluded",
+         "definition": "No longer relevant."},
+    ]
+    for rec in brief["recommendations"][:4]:
+        rec["due"] = days_ago(300)
+    path = tmp_path / "brief.json"
+    path.write_text(json.dumps(brief), encoding="utf-8")
+    other = str(tmp_path / "own.json")
+    run("--db", other, "init", "--from", str(path))
+    run("--db", other, "update-status", "SEC-1", "under implementation", "--date", days_ago(200))
+    run("--db", other, "update-status", "SEC-2", "closed", "--date", days_ago(200))
+    run("--db", other, "update-status", "SEC-3", "overtaken", "--date", days_ago(200))
+    assert ids(run, "--overdue", env={"ALLIANCE_DB": other}) == ["SEC-1", "SEC-4"]  # SEC-4: still in the start
+    assert ids(run, "--stale", env={"ALLIANCE_DB": other}) == ["SEC-1"]  # the start status is not "not updated"

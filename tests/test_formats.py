@@ -12,7 +12,7 @@ from conftest import digest
 
 
 @pytest.fixture
-def tracked(run):
+def tracked(backdated, run):
     run("update-status", "SEC-1", "implemented", "--date", "2024-01-11", "--note", "=1+2, \"quoted\"",
         "-e", "https://example.org/e")
     run("update-status", "CYBER-1", "partial", "--date", "2024-02-01", "--note", "한국어 메모")

@@ -213,9 +213,9 @@ def test_good_evidence_urls_are_accepted(run, seeded):
     ("20240111", "2024-01-11"),
     ("March 2024", "2024-03-01"),   # a missing day means the 1st
 ])
-def test_dates_accepted(run, seeded, typed, meant):
+def test_dates_accepted(run, backdated, typed, meant):
     run("update-status", "SEC-1", "partial", "--date", typed)
-    assert last_event(seeded, "SEC-1")["date"] == meant
+    assert last_event(backdated, "SEC-1")["date"] == meant
 
 
 def _tomorrow() -> str:

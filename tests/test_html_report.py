@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from alliance_cli.core import progress, timeline
-from alliance_cli.core.statuses import NAMES
+from alliance_cli.core.statuses import DEFAULT_SCALE
 from alliance_cli.render import html as html_report
 from alliance_cli.store.tracker import Tracker
 from scenario import AS_OF, HOSTILE_URL, SCRIPT_NOTE, build, record
+
+NAMES = DEFAULT_SCALE.names
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -86,7 +88,7 @@ def scenario(run, db):
     record(run)
     found = build(db)
     state = found["state"]
-    every = progress.every_recommendation(state.recommendations(), AS_OF, state.notes)
+    every = progress.every_recommendation(state.recommendations(), AS_OF, state.notes, state.scale)
     return {**found, "report": {**found["report"], "recommendations": every}}
 
 
@@ -153,7 +155,7 @@ def test_chromium_renders_user_text_as_text_and_draws_every_chart(scenario, page
     assert all(len(p.split()) == len(points) for p in dom.polylines)
     for month in (points[0]["month"], points[-1]["month"]):
         assert month in text
-    for word in ("0%", "100%", "Security and Defense", *html_report.LABELS.values()):
+    for word in ("0%", "100%", "Security and Defense", *(s.label for s in DEFAULT_SCALE.statuses)):
         assert word in text
     assert not any(name in text for name in NAMES if "_" in name)  # labels, never ids
     for fact in ("2024-06-30", "2024-07-01T09:30:00.000000Z", "status=implemented", "Kayla Orta",
@@ -198,16 +200,16 @@ SPANS = {
 
 
 @pytest.mark.parametrize("span", SPANS)
-def test_axis_labels_never_overlap_in_chromium(span, run, db, tmp_path):
+def test_axis_labels_never_overlap_in_chromium(backdated, span, run, db, tmp_path):
     first, middle, as_of = SPANS[span]
     for rec_id, status, day in (("SEC-1", "in-progress", first), ("SEC-2", "partial", middle),
                                 ("SEC-1", "implemented", as_of)):
         run("update-status", rec_id, status, "--date", day)
     state = Tracker(db).read()
     recs, end = state.recommendations(), dt.date.fromisoformat(as_of)
-    report = {**progress.build_report(state.brief, state.pillars, recs, end, notes=state.notes),
-              "recommendations": progress.every_recommendation(recs, end, state.notes)}
-    points = timeline.monthly_progress(state.pillars, recs, end)
+    report = {**progress.build_report(state.brief, state.pillars, recs, end, state.scale, notes=state.notes),
+              "recommendations": progress.every_recommendation(recs, end, state.notes, state.scale)}
+    points = timeline.monthly_progress(state.pillars, recs, end, state.scale)
     meta = {"brief": state.brief, "as_of": as_of, "exported_at": "2024-07-01T00:00:00Z", "filters": {}}
     page = tmp_path / "span.html"
     page.write_text(html_report.report_html(report, meta, points), encoding="utf-8")
@@ -270,7 +272,8 @@ def test_empty_timeline_says_so():
 
 def test_optional_sections_appear_when_present():
     report = minimal_report(
-        changes_since={"since": "2024-05-01", "upgrades": [change()], "downgrades": [], "new_evidence": []},
+        changes_since={"since": "2024-05-01", "upgrades": [change()], "downgrades": [], "new_evidence": [],
+                       "assessments": [], "other": [], "reassessments": []},
         compare={"then": "2024-01-31", "overall": {"then": 0.0, "now": 0.5, "change": 0.5},
                  "pillars": [{"id": "P", "name": "Pillar <b>", "then": 0.0, "now": 0.5, "change": 0.5}],
                  "lost_implemented": [{"id": "P-2", "title": "Lost", "status_now": "stalled"}]})
@@ -292,21 +295,22 @@ def change(**over) -> dict:
 
 
 def minimal_report(**over) -> dict:
-    summary = {"progress": 0.5, "implemented": 1, "total": 2,
+    summary = {"progress": 0.5, "implemented": 1, "total": 2, "denominator": 2, "excluded": 0,
                "by_status": {s: 1 if s in ("implemented", "no_action") else 0 for s in NAMES}}
     return {"brief": META["brief"], "as_of": "2024-06-30", "rule": "rule", "overall": summary,
+            "statuses": DEFAULT_SCALE.as_dicts(), "windows": {"recent_days": 30, "stale_days": 180},
             "pillars": [{"id": "P", "name": "Pillar", **summary}], "key": [], "recent": [], "attention": [],
             **over}
 
 
-def test_every_recommendation_has_its_latest_note(run, db):
+def test_every_recommendation_has_its_latest_note(backdated, run, db):
     run("update-status", "SEC-1", "in-progress", "--date", "2024-01-05", "--note", "Talks opened",
         "--evidence", "https://example.com/one")
     run("update-status", "SEC-1", "partial", "--date", "2024-03-01")  # without a word
     run("update-status", "SEC-2", "partial", "--date", "2024-02-01", "--note", "First")
     run("update-status", "SEC-2", "implemented", "--date", "2024-08-01", "--note", "After the as-of date")
     state = Tracker(db).read()
-    rows = {r["id"]: r for r in progress.every_recommendation(state.recommendations(), AS_OF, state.notes)}
+    rows = {r["id"]: r for r in progress.every_recommendation(state.recommendations(), AS_OF, state.notes, state.scale)}
     assert len(rows) == len(state.recommendations())
     expected = {"status": "partial", "last_updated": "2024-03-01", "note": "Talks opened",
                 "evidence": ["https://example.com/one"], "note_date": "2024-01-05"}
@@ -337,7 +341,7 @@ def test_summary_sentences_are_built_from_the_data():
     same = change(id="P-1", **{"from": "not_assessed", "to": "no_action"}, note="in_progress is a word here")
     report = minimal_report(
         changes_since={"since": "2024-05-01", "upgrades": [up], "downgrades": [down], "other": [same],
-                       "new_evidence": [up]},
+                       "new_evidence": [up], "assessments": [], "reassessments": []},
         attention=[{"id": "P-2", "title": "T", "status": "stalled", "last_updated": "2024-06-01",
                     "reasons": ["stalled", "downgraded from in_progress on 2024-06-01"]}],
         key=[{"id": "P-1", "pillar": "P", "title": "T", "status": "implemented", "last_updated": None}])

@@ -34,11 +34,11 @@ def test_piped_output_is_plain_tsv_without_truncation(run):
 def test_json_is_a_stable_array(run):
     rows = json.loads(run("list", "--json").stdout)
     assert [r["id"] for r in rows] == ALL_IDS
-    assert set(rows[0]) == {"id", "pillar", "title", "status", "key", "last_updated", "due"}
+    assert set(rows[0]) == {"id", "pillar", "title", "status", "key", "last_updated", "due", "issued"}
     assert json.loads(run("list", "--format", "json").stdout) == rows
 
 
-def test_filters(run):
+def test_filters(backdated, run):
     run("update-status", "SEC-2", "in-progress", "--date", "2024-02-01")
     by_pillar = tsv_rows(run("list", "--pillar", "econ").stdout)
     assert by_pillar and {r["pillar"] for r in by_pillar} == {"ECON"}
@@ -102,7 +102,7 @@ def test_unknown_filters_are_refused(run, seeded):
         assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_repeated_status_or_pillar_means_any_of_them(run):
+def test_a_repeated_status_or_pillar_means_any_of_them(backdated, run):
     import json
 
     run("update-status", "SEC-1", "stalled", "--date", "2024-01-01")

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from alliance_cli.core import model
+from alliance_cli.core.statuses import DEFAULT_SCALE
 
 
 def test_the_skeleton_date_pattern_is_the_calendar_from_1950():
@@ -29,8 +30,9 @@ def test_the_skeleton_date_pattern_is_the_calendar_from_1950():
     "2000-02-29 2024-03-01T00:00:00.000000Z 01234567 partial implemented",
 ])
 def test_good_skeletons_pass_both_ways(skel):
-    assert model.SKELETON_LINES.fullmatch(skel) and model.SKELETON_LINES.fullmatch(skel + "\n" + skel)
-    model.check_skeletons([skel], "h")
+    lines = model.skeleton_patterns(DEFAULT_SCALE.names)[1]
+    assert lines.fullmatch(skel) and lines.fullmatch(skel + "\n" + skel)
+    model.check_skeletons([skel], "h", DEFAULT_SCALE.names)
 
 
 @pytest.mark.parametrize("skel", [
@@ -42,6 +44,6 @@ def test_good_skeletons_pass_both_ways(skel):
     "2024-01-01  2024-03-01T00:00:00.000000Z 0123456789abcdef not_assessed partial",
 ])
 def test_bad_skeletons_fail_both_ways(skel):
-    assert not model.SKELETON_LINES.fullmatch(skel)
+    assert not model.skeleton_patterns(DEFAULT_SCALE.names)[1].fullmatch(skel)
     with pytest.raises(model.FieldError):
-        model.check_skeletons([skel], "h")
+        model.check_skeletons([skel], "h", DEFAULT_SCALE.names)

@@ -28,7 +28,7 @@ def pager(tmp_path) -> Path:
 
 
 @pytest.fixture
-def tracker(run):
+def tracker(backdated, run):
     """60 status changes: taller than the screen, more than log's 50."""
     for day in range(1, 31):
         for rec in ("SEC-1", "ECON-2"):

@@ -44,7 +44,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from alliance_cli.core import dates, exchange, journal, progress
-from alliance_cli.core.statuses import NAMES
+from alliance_cli.core.statuses import DEFAULT_SCALE
 from alliance_cli.errors import InputError
 from alliance_cli.store import files, layout
 from alliance_cli.store import state as state_module
@@ -52,9 +52,13 @@ from alliance_cli.store.layout import EVENTS, JOURNAL, META, RECS
 from alliance_cli.store.tracker import Tracker, seed_whole
 
 from bigtracker import make_brief, tracker_files
+from conftest import TESTER
+
+NAMES = DEFAULT_SCALE.names
 
 BRIEF = make_brief(4, n_pillars=3)  # SEC-1, ECON-1, CYBER-1, SEC-2: few, so that commands meet
 TODAY = dt.date(2025, 6, 30)
+ISSUED = "2024-12-31"  # the brief's recommendations: an update dated before is refused
 START = dt.datetime(2025, 6, 30, 12, tzinfo=dt.UTC)
 # A pillar that only an imported tracker has: the import adds it, and an undo takes it away.
 EXTRA_PILLAR = {"id": "SPACE", "name": "Space", "description": "A pillar from another analyst's copy."}
@@ -111,8 +115,13 @@ class Model:
     def update_status(self, rec_id, status, day, note, evidence, recorded_at, event_id) -> None:
         def change(pillars, recs):
             events = recs[rec_id]["history"]
+            if day < recs[rec_id]["issued"]:
+                raise Refused("dated before the recommendation was issued")
+            if any((e["date"], e["to"], e["note"], e["evidence"]) == (day, status, note, evidence) for e in events):
+                raise Refused("a repeat of an event it has")
             events.append({"id": event_id, "date": day, "recorded_at": recorded_at,
-                           "from": status_as_of(events, day), "to": status, "note": note, "evidence": evidence})
+                           "from": status_as_of(events, day), "to": status, "note": note, "evidence": evidence,
+                           "by": "", "recorded_by": TESTER})
         self.command(change)
 
     def edit(self, rec_id: str, fields: dict) -> None:
@@ -142,7 +151,7 @@ class Model:
             raise Refused("a blank title")
 
         def change(pillars, recs):
-            recs[fields["id"]] = {**fields, "history": []}
+            recs[fields["id"]] = {"issued": TODAY.isoformat(), **fields, "history": []}
         self.command(change)
 
     def merge(self, export: dict) -> None:
@@ -181,6 +190,7 @@ class Model:
 
     def export(self) -> dict:
         return {"format": 1, "brief": BRIEF["brief"], "pillars": self.pillars,
+                "statuses": DEFAULT_SCALE.as_dicts(), "review_days": 180,
                 "recommendations": [{**rec, "status": status_as_of(rec["history"])} for rec in self.whole()]}
 
     def show(self, rec_id: str) -> dict:
@@ -238,7 +248,8 @@ def spell(rec_id: str, case: str) -> str:
 def export_of(state) -> dict:
     """What `alliance export` writes (through its own function), without its time."""
     whole = ((head["seq"], rec) for head, rec in state.iter_full())
-    data = orjson.loads(b"".join(exchange.export_parts(state.brief, state.pillars, "", whole)))
+    data = orjson.loads(b"".join(exchange.export_parts(state.brief, state.pillars, "", whole, state.scale,
+                                                           state.review_days)))
     del data["exported_at"]
     return data
 
@@ -260,6 +271,7 @@ class World:
     @classmethod
     def start(cls, path: Path, pillars: list[dict], whole: list[dict], clock: Clock, run) -> "World":
         path.parent.mkdir()
+        whole = [{"issued": ISSUED, **rec} for rec in whole]
         data = {"brief": BRIEF["brief"], "pillars": pillars, "recommendations": whole}
         Tracker(path).replace(seed_whole(data, clock.stamp()), force=False)
         recs = {rec["id"]: copy.deepcopy(rec) for rec in whole}
@@ -309,9 +321,12 @@ class World:
         rec_id = self.pick(step["pick"])
         self.counts = {head["id"]: len(head["history"]) for head in Tracker(self.path).read().recommendations()}
         self.event = self.clock.expect_event()
-        return self._model(lambda: self.model.update_status(
+        expected = self._model(lambda: self.model.update_status(
             rec_id, step["status"][0], DATES[step["date"]], step["note"],
             [url.strip() for url in step["evidence"]], self.clock.stamp(), self.event))
+        if expected is Refused:
+            self.clock.ids.pop()  # a refused update makes no event
+        return expected
 
     def status(self, step, expected):
         rec_id, (_, spelling), typed = spell(self.pick(step["pick"]), step["case"]), step["status"], step["date"]
@@ -319,8 +334,10 @@ class World:
             with Tracker(self.path).write(f"update-status {rec_id} {spelling}") as state:
                 state.update_status(rec_id, spelling, date=typed, note=step["note"], evidence=tuple(step["evidence"]))
         else:
-            self.cli("update-status", rec_id, spelling, f"--note={step['note']}",
-                     *[f"--evidence={url}" for url in step["evidence"]], *([f"--date={typed}"] if typed else []))
+            self.raise_if_refused(self.cli("update-status", rec_id, spelling, f"--note={step['note']}",
+                                           *[f"--evidence={url}" for url in step["evidence"]],
+                                           *([f"--date={typed}"] if typed else []),
+                                           code=self.cli_code(expected)), expected)
         assert not self.clock.ids, "update-status made no event"
         # Property 3: exactly one event more, on that recommendation, and no other change of count.
         heads = Tracker(self.path).read().recommendations()
@@ -414,7 +431,8 @@ class World:
             state = Tracker(other.path).read()
             whole = ((head["seq"], rec) for head, rec in state.iter_full())
             self.exported.write_bytes(b"".join(exchange.export_parts(state.brief, state.pillars,
-                                                                     dates.export_time(), whole)))
+                                                                     dates.export_time(), whole, state.scale,
+                                                                     state.review_days)))
         else:
             other.cli("export", "--output", str(self.exported))
         data = json.loads(self.exported.read_bytes())
@@ -489,7 +507,8 @@ def check(world: World, step: dict | None, fresh: Path) -> None:
             keys = [order_key(e) for e in events]
             assert keys == sorted(keys), f"{head['id']}: history out of order"
             assert (events[-1]["to"] if events else "not_assessed") == latest
-        assert progress.rec_row(head, TODAY.isoformat())["status"] == latest, f"{head['id']}: list status"
+        row = progress.rec_row(head, TODAY.isoformat(), DEFAULT_SCALE.start)
+        assert row["status"] == latest, f"{head['id']}: list status"
         assert rec["status"] == latest, f"{head['id']}: export status"
     # Property 1: the tracker holds what the model says (one recommendation at a time, for a readable diff).
     wanted = world.model.export()

@@ -2,7 +2,7 @@ import datetime as dt
 import json
 
 from alliance_cli.core.brief import load_brief, shipped_brief_path
-from alliance_cli.core.statuses import SCORE_RULE
+from alliance_cli.core.statuses import DEFAULT_SCALE
 
 SHIPPED_RECS = load_brief(shipped_brief_path())["recommendations"]
 
@@ -20,7 +20,7 @@ def report(run, *args):
 def test_empty_report_states_rule_and_denominator(run):
     data = report(run)
     assert data["overall"] == {**data["overall"], "progress": 0.0, "implemented": 0, "total": len(SHIPPED_RECS)}
-    assert data["rule"] == SCORE_RULE and data["as_of"] == TODAY.isoformat()
+    assert data["rule"] == DEFAULT_SCALE.rule() and data["as_of"] == TODAY.isoformat()
     plain = run("report").stdout
     total = len(SHIPPED_RECS)
     assert f"denominator: {total} recommendations" in plain and f"0/{total} implemented" in plain

@@ -29,7 +29,7 @@ def record(run):
         run("update-status", rec_id, status, "--date", date)
 
 
-def test_as_of_matches_the_hand_computed_table(run):
+def test_as_of_matches_the_hand_computed_table(backdated, run):
     record(run)
     for day, want in EXPECTED.items():
         data = json.loads(run("report", "--json", "--as-of", day).stdout)
@@ -42,19 +42,22 @@ def test_as_of_matches_the_hand_computed_table(run):
         assert cyber["by_status"][want["CYBER-1"]] == 1
 
 
-def test_since_splits_upgrades_downgrades_and_evidence(run):
+def test_since_splits_upgrades_downgrades_and_evidence(backdated, run):
     record(run)
     run("update-status", "CLIMATE-1", "partial", "--date", "2024-10-01", "-e", "https://example.org/cedi")
     data = json.loads(run("report", "--json", "--as-of", "2024-12-31", "--since", "2024-06-01").stdout)
     since = data["changes_since"]
-    assert [c["id"] for c in since["upgrades"]] == ["CLIMATE-1", "SEC-1"]
+    # CLIMATE-1 left not_assessed: a first assessment, not an upgrade.
+    assert [c["id"] for c in since["upgrades"]] == ["SEC-1"]
+    assert [(c["id"], c["from"], c["kind"]) for c in since["assessments"]] == [
+        ("CLIMATE-1", "not_assessed", "assessment")]
     assert [(c["id"], c["from"], c["to"]) for c in since["downgrades"]] == [("SEC-2", "partial", "stalled")]
     assert [c["id"] for c in since["new_evidence"]] == ["CLIMATE-1"]
     plain = run("report", "--as-of", "2024-12-31", "--since", "2024-06-01").stdout
     assert "Downgrades since 2024-06-01" in plain and "SEC-2" in plain
 
 
-def test_compare_lists_what_lost_implemented(run):
+def test_compare_lists_what_lost_implemented(backdated, run):
     record(run)
     run("update-status", "SEC-1", "stalled", "--date", "2025-02-01")
     data = json.loads(run("report", "--json", "--as-of", "2025-03-01", "--compare", "2024-12-31").stdout)

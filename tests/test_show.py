@@ -1,7 +1,7 @@
 import json
 
 
-def test_show_everything_about_one(run):
+def test_show_everything_about_one(backdated, run):
     run("update-status", "ECON-3", "in_progress", "--note", "MSP talks", "-e", "https://example.org/msp",
         "--date", "2024-02-20")
     detail = json.loads(run("show", "econ-3", "--json").stdout)

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from alliance_cli.core.statuses import NAMES, is_downgrade, parse_status
+from alliance_cli.core.statuses import DEFAULT_SCALE
 from alliance_cli.errors import InputError
 
 
@@ -17,8 +17,10 @@ def test_scale_is_ordered_and_defined(run):
 
 
 def test_parse_and_downgrade():
-    assert [parse_status(n.upper().replace("_", " ")) for n in NAMES] == list(NAMES)
+    scale = DEFAULT_SCALE
+    assert [scale.parse(n.upper().replace("_", " ")) for n in scale.names] == list(scale.names)
+    assert scale.parse("InProgress") == scale.parse("in - progress") == "in_progress"
     with pytest.raises(InputError):
-        parse_status("finished")
-    assert is_downgrade("implemented", "stalled") and is_downgrade("partial", "in_progress")
-    assert not is_downgrade("in_progress", "implemented") and not is_downgrade("no_action", "stalled")
+        scale.parse("finished")
+    assert scale.is_downgrade("implemented", "stalled") and scale.is_downgrade("partial", "in_progress")
+    assert not scale.is_downgrade("in_progress", "implemented") and not scale.is_downgrade("no_action", "stalled")

@@ -20,7 +20,7 @@ from conftest import digest
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
-def test_every_file_is_in_its_canonical_bytes(run, seeded):
+def test_every_file_is_in_its_canonical_bytes(backdated, run, seeded):
     """Sorted keys, two-space indent, UTF-8, a final newline: the same state gives the same bytes."""
     run("update-status", "SEC-1", "partial", "--note", "한국어 note", "--date", "2024-01-02")
     written = tracker_files(seeded)

@@ -11,6 +11,7 @@ import re
 import pytest
 from rich.cells import cell_len
 
+from alliance_cli.core.statuses import DEFAULT_SCALE
 from alliance_cli.render import terminal
 
 WIDTHS = (60, 80, 120)
@@ -25,7 +26,7 @@ LONG_TITLE = "Agree a joint roadmap for semiconductor export controls with Japan
 
 
 @pytest.fixture
-def tracker(run):
+def tracker(backdated, run):
     run("add", "--pillar", "ECON", "--title", LONG_TITLE, "--key", "--text", "A long text " * 30)
     run("update-status", "SEC-6", "in-progress", "--date", "2024-04-23", "--note", NOTE,
         *(x for url in URLS for x in ("--evidence", url)))
@@ -198,6 +199,6 @@ def test_the_report_bars_are_stacked_in_the_status_colours(run, tracker):
     sec = next(line for line in out.splitlines() if SGR.sub("", line).startswith("SEC "))
     # SEC: 1 implemented, 1 in_progress of 8: a green, an orange and a dim segment, in that order
     assert re.search(r"38;5;28m█+.*38;5;166m▒+.*2m░+", sec), sec
-    bar = terminal.status_bar({"implemented": 1, "in_progress": 1, "not_assessed": 6})
+    bar = terminal.status_bar({"implemented": 1, "in_progress": 1, "not_assessed": 6}, DEFAULT_SCALE)
     assert bar.plain == "█" * 3 + "▒" * 2 + "░" * 15
-    assert len(terminal.status_bar({"partial": 3, "stalled": 4}).plain) == 20
+    assert len(terminal.status_bar({"partial": 3, "stalled": 4}, DEFAULT_SCALE).plain) == 20

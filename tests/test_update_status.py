@@ -10,7 +10,7 @@ def show(run, rec_id):
     return json.loads(run("show", rec_id, "--json").stdout)
 
 
-def test_update_changes_list_show_and_report(run):
+def test_update_changes_list_show_and_report(backdated, run):
     result = run("update-status", "sec-1", "implemented", "--note", "Done at the summit",
                  "--evidence", "https://example.org/a", "--date", "2024-01-11")
     assert result.stdout.strip() == "SEC-1: not_assessed -> implemented (as of 2024-01-11)"
@@ -28,7 +28,7 @@ def test_update_changes_list_show_and_report(run):
 
 
 @pytest.mark.parametrize("text", ["2024-01-11", "Jan 11 2024", "11 January 2024", "January 11, 2024"])
-def test_dates_in_friendly_forms(run, text):
+def test_dates_in_friendly_forms(backdated, run, text):
     run("update-status", "SEC-1", "partial", "--date", text)
     assert show(run, "SEC-1")["history"][0]["date"] == "2024-01-11"
 
@@ -44,7 +44,7 @@ def test_friendly_status_spellings(run, spelling):
     assert show(run, "SEC-1")["status"] == "in_progress"
 
 
-def test_history_is_appended_never_rewritten(run):
+def test_history_is_appended_never_rewritten(backdated, run):
     run("update-status", "SEC-1", "in_progress", "--date", "2024-01-01", "--note", "first")
     first = show(run, "SEC-1")["history"][0]
     run("update-status", "SEC-1", "implemented", "--date", "2024-03-01", "--note", "second")
@@ -53,7 +53,7 @@ def test_history_is_appended_never_rewritten(run):
     assert history[1]["from"] == "in_progress"
 
 
-def test_back_dated_event_falls_into_place(run):
+def test_back_dated_event_falls_into_place(backdated, run):
     run("update-status", "SEC-1", "implemented", "--date", "2024-06-01")
     run("update-status", "SEC-1", "in_progress", "--date", "2024-01-01")
     detail = show(run, "SEC-1")

@@ -66,15 +66,17 @@ def complete_pillar(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
 
 
 def _status_key(text: str) -> str:
-    # The spellings parse_status takes (in-progress, In progress), one character for one.
+    # The spellings Scale.parse takes (in-progress, In progress), one character for one.
     return text.lower().replace("-", "_").replace(" ", "_")
 
 
-def complete_status(incomplete: str) -> list[tuple[str, str]]:
-    """The scale needs no tracker."""
-    from alliance_cli.core.statuses import SCALE
+def complete_status(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """The tracker's own scale; the default one when there is no tracker to read."""
+    from alliance_cli.core.statuses import DEFAULT_SCALE
 
-    return _offer(incomplete, ((s.name, s.definition) for s in SCALE), fold=_status_key)
+    state = _state(ctx)
+    scale = DEFAULT_SCALE if state is None else state.scale
+    return _offer(incomplete, ((s.id, s.definition) for s in scale.statuses), fold=_status_key)
 
 
 def complete_log_kind(incomplete: str) -> list[tuple[str, str]]:

@@ -24,16 +24,17 @@ def path(ctx: typer.Context):
 
 @app.command(epilog=examples("alliance statuses", "alliance statuses --json"))
 @output_options()
-def statuses(*, out: Output):
-    """The status scale, in order, with definitions and progress scores."""
-    from alliance_cli.core.statuses import SCALE
+def statuses(ctx: typer.Context, *, out: Output):
+    """The tracker's status scale, in order: labels, scores, classes, spellings and definitions."""
     from alliance_cli.render import terminal, text
 
+    scale = open_tracker(ctx).read().scale
     out.emit({
         "json": lambda f: text.write_json(
-            [{"status": s.name, "score": s.score, "definition": s.definition} for s in SCALE], f),
-        "table": terminal.statuses_table,
-        "tsv": terminal.statuses_tsv,
+            [{"status": s.id, "label": s.label, "score": s.score, "class": s.cls, "aliases": list(s.aliases),
+              "definition": s.definition} for s in scale.statuses], f),
+        "table": lambda f: terminal.statuses_table(scale, f),
+        "tsv": lambda f: terminal.statuses_tsv(scale, f),
     })
 
 
@@ -63,9 +64,13 @@ def list_(
         "--initiative", metavar="NAME", help="Only those citing an initiative named so (whole words, any "
                                              "case); repeat for any of several.")] = None,
     overdue: Annotated[bool, typer.Option(
-        "--overdue", help="Only those past their due date and neither implemented nor abandoned.")] = False,
+        "--overdue", help="Only those past their due date and still open (not in a closed status).")] = False,
     stale: Annotated[bool, typer.Option(
-        "--stale", help="Only those the report calls 'not updated for N days'.")] = False,
+        "--stale", help="Only those the report calls 'not updated for N days' (N: the tracker's review_days).")]
+    = False,
+    stale_days: Annotated[int | None, typer.Option(
+        "--stale-days", metavar="N", min=1,
+        help="--stale with N days instead of the tracker's review_days, as report --stale-days.")] = None,
     limit: Annotated[int | None, typer.Option(
         "--limit", "-n", metavar="N", min=0,
         help="At most N rows (0: all). Default: what fits the terminal, else all.")] = None,
@@ -73,21 +78,22 @@ def list_(
 ):
     """List recommendations with their current status."""
     from alliance_cli.core import dates, progress
-    from alliance_cli.core.statuses import parse_status
     from alliance_cli.render import terminal, text
 
     state = open_tracker(ctx).read()
     day = dates.today()
     pillars = list(dict.fromkeys(state.pillar_id(p) for p in pillar or ()))
-    statuses = list(dict.fromkeys(parse_status(s) for s in status or ()))
+    statuses = list(dict.fromkeys(state.scale.parse(s) for s in status or ()))
     recs = progress.matching(state.recommendations(), pillars=set(pillars), key=key)
-    recs = progress.flagged(recs, day, stale=stale, overdue=overdue)
+    recs = progress.flagged(recs, day, state.scale, stale_days or state.review_days,
+                            stale=stale or stale_days is not None, overdue=overdue)
     recs = _found(state, recs, search, actor or [], initiative or [])
-    rows = progress.select_rows(recs, day.isoformat(), set(statuses))
+    rows = progress.select_rows(recs, day.isoformat(), state.scale.start, set(statuses))
     meta = export_meta(state, day, {"pillar": _one_or_all(pillars), "status": _one_or_all(statuses), "key": key,
                                     "search": search, "actor": _one_or_all(actor or []),
                                     "initiative": _one_or_all(initiative or []), "overdue": overdue,
-                                    "stale": stale, "limit": limit})
+                                    "stale": stale or stale_days is not None, "stale_days": stale_days,
+                                    "limit": limit})
     def shown() -> list[dict]:  # rows may be made as they are asked for (progress.Rows): a table asks a screenful
         return rows[:limit or None]
 
@@ -138,7 +144,7 @@ def show(
 
     state = open_tracker(ctx).read()
     rec = state.full(state.get(rec_id))
-    detail = progress.recommendation_detail(rec, state.pillars, dates.today().isoformat())
+    detail = progress.recommendation_detail(rec, state.pillars, dates.today().isoformat(), state.scale.start)
     out.emit({
         "json": lambda f: text.write_json(detail, f),
         "table": lambda f: terminal.show_table(detail, f),
@@ -163,6 +169,13 @@ def report(
     compare: Annotated[str | None, typer.Option(
         "--compare", metavar="DATE",
         help="Add progress then (at DATE) and now per pillar, and what lost 'implemented'.")] = None,
+    stale_days: Annotated[int | None, typer.Option(
+        "--stale-days", metavar="N", min=1,
+        help="An open recommendation needs attention after N days without an update "
+             "(default: the tracker's review_days, 180 unless its brief says).")] = None,
+    recent_days: Annotated[int, typer.Option(
+        "--recent-days", metavar="N", min=1, help="The window of 'Recent changes', in days up to the as-of date.")]
+    = 30,
     *, out: Output,
 ):
     """Progress per pillar, key recommendations, recent changes and what needs attention."""
@@ -178,7 +191,9 @@ def report(
         wanted = state.pillar_id(pillar)
         recs = [r for r in recs if r["pillar"] == wanted]
         pillars = [p for p in pillars if p["id"] == wanted]
-    data = progress.build_report(state.brief, pillars, recs, end, since=start, compare=then, notes=state.notes)
+    data = progress.build_report(state.brief, pillars, recs, end, state.scale, since=start, compare=then,
+                                 notes=state.notes, stale_days=stale_days or state.review_days,
+                                 recent_days=recent_days)
     meta = export_meta(state, end, {"pillar": pillar and pillars[0]["id"], "since": start and start.isoformat(),
                                     "compare": then and then.isoformat()})
     out.emit({
@@ -196,14 +211,15 @@ def _html_report(state, data, meta, pillars, recs, end) -> str:
     """The cover page also lists every recommendation with its latest note: only it reads every body."""
     from alliance_cli.core import progress
 
-    every = progress.every_recommendation(recs, end, state.notes)
-    return lazy("html").report_html({**data, "recommendations": every}, meta, _timeline(pillars, recs, end))
+    every = progress.every_recommendation(recs, end, state.notes, state.scale)
+    return lazy("html").report_html({**data, "recommendations": every}, meta,
+                                    _timeline(pillars, recs, end, state.scale))
 
 
-def _timeline(pillars, recs, end):
+def _timeline(pillars, recs, end, scale):
     from alliance_cli.core import timeline
 
-    return timeline.monthly_progress(pillars, recs, end)
+    return timeline.monthly_progress(pillars, recs, end, scale)
 
 
 def _date_before(text: str, end, option: str):
@@ -247,12 +263,13 @@ def log(
     wanted = state.get(rec_id)["id"] if rec_id else None
     start = dates.parse_date(since, what="--since date").isoformat() if since else None
     kinds = list(dict.fromkeys(_log_kind(k) for k in kind or ()))
-    entries = journal.log_entries(state.recommendations(), state.journal_entries(), wanted, start, set(kinds))
+    entries = journal.log_entries(state.recommendations(), state.journal_entries(), state.scale.start, wanted,
+                                  start, set(kinds))
     total = len(entries)
     if limit is None and out.fmt == "table":
         limit = LOG_TERMINAL_ROWS
     entries = entries[:limit] if limit else entries  # the notes of the rows shown only are read
-    notes = {event: (body["note"], body["evidence"]) for event, body in state.notes(journal.noted(entries))}
+    notes = dict(state.notes(journal.noted(entries)))
     rows = journal.log_rows(entries, notes)  # made as they are written
     meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "kind": _one_or_all(kinds),
                                               "limit": limit})
@@ -288,5 +305,5 @@ def export(
 
     state = open_tracker(ctx).read()
     whole = ((head["seq"], rec) for head, rec in state.iter_full())
-    write_output(exchange.export_parts(state.brief, state.pillars, dates.export_time(), whole), output,
-                 db_of(ctx))
+    write_output(exchange.export_parts(state.brief, state.pillars, dates.export_time(), whole, state.scale,
+                                       state.review_days), output, db_of(ctx))

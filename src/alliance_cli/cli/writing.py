@@ -30,11 +30,14 @@ def update_status(
         "--evidence", "-e", metavar="URL", help="An http(s) URL backing the change; repeat for several.")] = None,
     date: Annotated[str | None, typer.Option(
         "--date", "-d", metavar="DATE",
-        help="When it happened (default today): 2024-01-11, 'Jan 11 2024', yesterday, '3 days ago'…")] = None,
+        help="When it happened (default today): 2024-04-11, 'Apr 11 2024', yesterday, '3 days ago'…")] = None,
+    by: Annotated[str, typer.Option(
+        "--by", metavar="WHO", help="Who assessed or claimed it: 'Board', 'Administration', an analyst.")] = "",
 ):
-    """Record a status change, with its date, a note and evidence."""
+    """Record a status change, with its date, a note, evidence and who said it."""
     with open_tracker(ctx).write(f"update-status {rec_id} {status}") as state:
-        rec, event = state.update_status(rec_id, status, date=date, note=note, evidence=tuple(evidence or ()))
+        rec, event = state.update_status(rec_id, status, date=date, note=note, evidence=tuple(evidence or ()),
+                                         by=by)
     typer.echo(f"{rec['id']}: {event['from']} -> {event['to']} (as of {event['date']})")
 
 
@@ -64,7 +67,7 @@ def undo(
             raise AllianceError("undo cancelled: nothing changed")
     with tracker.write("undo") as state:
         current = journal.undo_target(state.journal_entries())
-        if current is None or current.doc_id != target.doc_id:
+        if current is None or current["id"] != target["id"]:
             raise AllianceError("the tracker changed while you were deciding: run undo again")
         state.revert(current)
     typer.echo(f"undone: {clean(target['command'])}")
@@ -158,6 +161,8 @@ def add(
         "--initiative", metavar="NAME", help="A named mechanism; repeat.")] = None,
     source: Annotated[list[str] | None, typer.Option(
         "--source", metavar="URL", help="A supporting http(s) URL; repeat.")] = None,
+    issued: Annotated[str | None, typer.Option(
+        "--issued", metavar="DATE", help="When it was issued (default today); no status can predate it.")] = None,
 ):
     """Add a recommendation to the tracker."""
     from alliance_cli.core import dates
@@ -167,9 +172,8 @@ def add(
         wanted = state.pillar_id(pillar)
         fields = {"id": rec_id or state.next_id(wanted), "pillar": wanted, "title": title,
                   "text": text if text is not None else title, "section": section, "key": key,
-                  "actors": _names("actors", actor, False) or [],
-                  "initiatives": _names("initiatives", initiative, False) or [],
-                  "sources": _names("sources", source, False) or []}
+                  "actors": actor or [], "initiatives": initiative or [], "sources": source or [],
+                  "issued": (dates.parse_date(issued, what="--issued date") if issued else dates.today()).isoformat()}
         if due:
             fields["due"] = dates.parse_date(due, allow_future=True, what="--due date").isoformat()
         doc = state.add_recommendation(fields)
@@ -198,6 +202,8 @@ def edit(
     key: Annotated[bool | None, typer.Option(
         "--key/--no-key", help="Mark it as one of the brief's key recommendations, or not (default: unchanged).")]
     = None,
+    issued: Annotated[str | None, typer.Option(
+        "--issued", metavar="DATE", help="When it was issued; no status can predate it.")] = None,
     actor: Annotated[list[str] | None, typer.Option(
         "--actor", metavar="NAME", help="Who must act; repeat. Replaces the whole list.")] = None,
     no_actors: Annotated[bool, typer.Option("--no-actors", help="Clear the list of actors.")] = False,
@@ -209,8 +215,8 @@ def edit(
         "--source", metavar="URL", help="A supporting http(s) URL; repeat. Replaces the whole list.")] = None,
     no_sources: Annotated[bool, typer.Option("--no-sources", help="Clear the list of sources.")] = False,
 ):
-    """Change a recommendation's title, text, pillar, section, due date, key flag, actors, initiatives
-    or sources."""
+    """Change a recommendation's title, text, pillar, section, due date, issue date, key flag, actors,
+    initiatives or sources."""
     from alliance_cli.core import dates
 
     with open_tracker(ctx).write(f"edit {rec_id}") as state:
@@ -221,14 +227,16 @@ def edit(
         if due is not None:
             fields["due"] = None if due.strip().lower() == "none" else dates.parse_date(
                 due, allow_future=True, what="--due date").isoformat()
+        if issued is not None:
+            fields["issued"] = dates.parse_date(issued, what="--issued date").isoformat()
         for name, values, clear in (("actors", actor, no_actors), ("initiatives", initiative, no_initiatives),
                                     ("sources", source, no_sources)):
             listed = _names(name, values, clear)
             if listed is not None:
                 fields[name] = listed
         if not fields:
-            raise InputError("nothing to change: give --title, --text, --pillar, --section, --due, --key, "
-                             "--actor, --initiative or --source")
+            raise InputError("nothing to change: give --title, --text, --pillar, --section, --due, --issued, "
+                             "--key, --actor, --initiative or --source")
         rec = state.get(rec_id)
         changed = state.edit_recommendation(rec["id"], fields)
     typer.echo(f"{'edited' if changed else 'unchanged'}: {rec['id']}")

@@ -17,10 +17,14 @@ from alliance_cli.core.model import (
     check_id,
     check_list,
     check_recommendation,
+    check_scale,
     check_text,
     check_url,
 )
+from alliance_cli.core.statuses import DEFAULT_SCALE, Scale
 from alliance_cli.errors import InputError
+
+REVIEW_DAYS = 180  # the default review cycle: see progress.STALE_DAYS
 
 FORMAT = 1
 SHIPPED = "us-rok-2024.json"
@@ -61,9 +65,27 @@ def validate_brief(data: Any, source: str, *, export: bool = False) -> None:
         raise BriefError(source, exc.path, exc.problem) from None
 
 
+def scale_of(data: dict) -> Scale:
+    """A validated brief's status scale: its own ``statuses`` block, or the default one."""
+    return Scale.from_dicts(data["statuses"]) if "statuses" in data else DEFAULT_SCALE
+
+
+def published_day(published: str) -> str:
+    """A brief's publication (``2024-03`` or ``2024-03-05``) as a day: the first of its month."""
+    return published if len(published) == 10 else f"{published}-01"
+
+
+def issued_of(rec: dict, published: str) -> str:
+    """A recommendation's issue date: its own, else the brief's publication, or its first
+    event if that is earlier (an export from before issue dates existed)."""
+    if rec.get("issued"):
+        return rec["issued"]
+    return min([published_day(published), *(e["date"] for e in rec.get("history", ()))])
+
+
 def _check_brief(data: Any, export: bool) -> None:
-    check_fields(data, "(top level)", (), ("format", "brief", "pillars", "recommendations")
-                 + (("exported_at",) if export else ()))
+    check_fields(data, "(top level)", (), ("format", "brief", "pillars", "recommendations", "statuses",
+                                           "review_days") + (("exported_at",) if export else ()))
     if data.get("format") != FORMAT:
         raise FieldError("format", f"must be {FORMAT}, found {data.get('format')!r}")
     brief = check_fields(data.get("brief"), "brief", ("id", "title", "author", "publisher", "published"), ("url",))
@@ -77,8 +99,12 @@ def _check_brief(data: Any, export: bool) -> None:
     if not pillars:
         raise FieldError("pillars", "must list at least one pillar")
     pillar_ids = _unique_ids(pillars, "pillars")
+    names = check_scale(data["statuses"], "statuses").names if "statuses" in data else DEFAULT_SCALE.names
+    if "review_days" in data and (type(data["review_days"]) is not int or not 1 <= data["review_days"] <= 36500):
+        raise FieldError("review_days", f"must be a whole number of days from 1 to 36500, "
+                                        f"found {data['review_days']!r}")
     recs = check_list(data.get("recommendations"), "recommendations",
-                      lambda rec, where: check_recommendation(rec, where, pillar_ids, with_history=export,
+                      lambda rec, where: check_recommendation(rec, where, pillar_ids, names, with_history=export,
                                                               allow_future=not export))
     _unique_ids(recs, "recommendations")
 

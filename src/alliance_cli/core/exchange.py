@@ -10,25 +10,29 @@ duplicated, never dropped), so two analysts' copies combine in either order.
 from collections.abc import Iterable
 
 from alliance_cli.core import history
-from alliance_cli.core.brief import BriefError, validate_brief
+from alliance_cli.core.brief import BriefError, issued_of, scale_of, validate_brief
 from alliance_cli.core.model import REC_FIELDS
+from alliance_cli.core.statuses import Scale
+from alliance_cli.errors import InputError
 
 
-def export_rec(rec: dict) -> dict:
+def export_rec(rec: dict, start: str) -> dict:
     """A whole recommendation as an export holds it: its fields, its status and its history."""
     out = {k: rec[k] for k in REC_FIELDS if rec.get(k) is not None}
-    out["status"] = history.status_at(history.skeletons(rec["history"]))
+    out["status"] = history.status_at(history.skeletons(rec["history"]), None, start)
     out["history"] = history.ordered(rec["history"])
     return out
 
 
-def export_data(brief: dict, pillars: list[dict], exported_at: str, recs: list[dict]) -> dict:
+def export_data(brief: dict, pillars: list[dict], exported_at: str, recs: list[dict], scale: Scale,
+                review_days: int) -> dict:
     return {"format": 1, "exported_at": exported_at, "brief": brief, "pillars": pillars,
-            "recommendations": [export_rec(rec) for rec in recs]}
+            "statuses": scale.as_dicts(), "review_days": review_days,
+            "recommendations": [export_rec(rec, scale.start) for rec in recs]}
 
 
 def export_parts(brief: dict, pillars: list[dict], exported_at: str,
-                 recs: Iterable[tuple[int, dict]]) -> list[bytes]:
+                 recs: Iterable[tuple[int, dict]], scale: Scale, review_days: int) -> list[bytes]:
     """Exactly the bytes of ``export_data`` (sorted keys, two-space indent), built one
     recommendation at a time from (position, whole recommendation) pairs in any order:
     only the serialised recommendations are held, never every event as objects."""
@@ -36,11 +40,12 @@ def export_parts(brief: dict, pillars: list[dict], exported_at: str,
 
     options = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
     placeholder = "@@alliance-recommendations@@"
-    head = orjson.dumps({**export_data(brief, pillars, exported_at, []), "recommendations": placeholder},
-                        option=options) + b"\n"
+    head = orjson.dumps({**export_data(brief, pillars, exported_at, [], scale, review_days),
+                         "recommendations": placeholder}, option=options) + b"\n"
     before, after = head.split(b'"' + placeholder.encode() + b'"')
     # Inside the array each line gains four spaces; JSON strings hold no raw newline.
-    serialised = sorted((position, orjson.dumps(export_rec(rec), option=options).replace(b"\n", b"\n    "))
+    serialised = sorted((position, orjson.dumps(export_rec(rec, scale.start), option=options)
+                         .replace(b"\n", b"\n    "))
                         for position, rec in recs)
     if not serialised:
         return [before, b"[]", after]
@@ -58,7 +63,12 @@ def validate_export(data, source: str) -> None:
 
 
 def merge(state, data: dict) -> dict:
-    """Merge an export into a tracker's writable state; returns counts of what changed."""
+    """Merge an export into a tracker's writable state; returns counts of what changed.
+
+    Both must speak the same status scale: a status means what its tracker's scale says."""
+    if scale_of(data).names != state.scale.names:
+        raise InputError(f"the file's status scale ({', '.join(scale_of(data).names)}) is not the tracker's "
+                         f"({', '.join(state.scale.names)}): import needs the same statuses")
     counts = {"added": 0, "updated": 0, "events": 0, "pillars": 0}
     counts["pillars"] = state.add_pillars(data["pillars"])
     # Ids are the same whatever their case, here as everywhere: the tracker's spelling is kept.
@@ -67,6 +77,7 @@ def merge(state, data: dict) -> dict:
         fields = {k: rec[k] for k in REC_FIELDS if k in rec}
         current = existing.get(rec["id"].upper())
         if current is None:
+            fields["issued"] = issued_of(rec, data["brief"]["published"])
             state.add_recommendation(fields, rec.get("history", []))
             counts["added"] += 1
             continue

@@ -18,13 +18,12 @@ An event comes in two forms:
 
 A ``history`` below is a list of skeletons in order, as the head keeps it (its
 shape check refuses one out of order); so the latest event is the last one, and
-an as-of date is found by bisection, not by a scan.
+an as-of date is found by bisection, not by a scan. ``start`` is the status
+before any event: the tracker's scale says which (``Scale.start``).
 """
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-
-from alliance_cli.core.statuses import DEFAULT
 
 SKELETON_FIELDS = ("date", "recorded_at", "id", "from", "to")
 _AFTER_ANY_DAY = " \x7f"  # sorts after every skeleton of that date
@@ -77,32 +76,32 @@ def latest(history: list[str], as_of: str | None = None) -> str | None:
     return history[end - 1] if end else None
 
 
-def status_at(history: list[str], as_of: str | None = None) -> str:
+def status_at(history: list[str], as_of: str | None, start: str) -> str:
     last = latest(history, as_of)
-    return status_of(last) if last else DEFAULT
+    return status_of(last) if last else start
 
 
-def last_transition(history: list[str], as_of: str | None = None) -> tuple[str, str | None]:
-    """(status before, latest skeleton) as of a date; (not_assessed, None) with no event."""
+def last_transition(history: list[str], as_of: str | None, start: str) -> tuple[str, str | None]:
+    """(status before, latest skeleton) as of a date; (start, None) with no event."""
     end = _end(history, as_of)
     if not end:
-        return DEFAULT, None
-    return (status_of(history[end - 2]) if end > 1 else DEFAULT), history[end - 1]
+        return start, None
+    return (status_of(history[end - 2]) if end > 1 else start), history[end - 1]
 
 
-def transitions(history: list[str], as_of: str | None = None) -> list[tuple[str, str]]:
+def transitions(history: list[str], as_of: str | None, start: str) -> list[tuple[str, str]]:
     """(status before, skeleton) pairs in order, the 'before' taken from the order itself.
 
     An event's stored ``from`` is what the user saw when recording it; after a
     back-dated insert the sequence may say otherwise, and the sequence wins.
     """
-    return transitions_between(history, "", as_of)
+    return transitions_between(history, "", as_of, start)
 
 
-def transitions_between(history: list[str], start: str, end: str | None) -> list[tuple[str, str]]:
-    """Transitions dated from ``start`` to ``end`` inclusive, in order."""
-    first, stop = bisect_left(history, start), _end(history, end)
-    before = status_of(history[first - 1]) if first else DEFAULT
+def transitions_between(history: list[str], first_day: str, end: str | None, start: str) -> list[tuple[str, str]]:
+    """Transitions dated from ``first_day`` to ``end`` inclusive, in order."""
+    first, stop = bisect_left(history, first_day), _end(history, end)
+    before = status_of(history[first - 1]) if first else start
     pairs = []
     for skel in history[first:stop]:
         pairs.append((before, skel))

@@ -14,8 +14,13 @@ from operator import itemgetter
 from alliance_cli.core import history
 
 
-def entry(command: str, changes: list[dict], now: str, extra: dict | None = None) -> dict:
-    return {"command": command, "at": now, "changes": changes, **(extra or {})}
+def entry(command: str, changes: list[dict], now: str, recorded_by: str, extra: dict | None = None) -> dict:
+    """A journal entry; its random id stays the same in every copy of the tracker (``undoes``
+    names it), unlike its number, which a merge may change."""
+    import os
+
+    return {"id": os.urandom(8).hex(), "command": command, "at": now, "recorded_by": recorded_by,
+            "changes": changes, **(extra or {})}
 
 
 def entries(docs: list) -> list:
@@ -27,7 +32,7 @@ def undo_target(all_entries: list):
     """The latest entry that is neither an undo nor already undone (``all_entries`` in order)."""
     undone = {e["undoes"] for e in all_entries if "undoes" in e}
     for entry in reversed(all_entries):
-        if "undoes" not in entry and entry.doc_id not in undone:
+        if "undoes" not in entry and entry["id"] not in undone:
             return entry
     return None
 
@@ -65,7 +70,7 @@ def touched(entry) -> list[str]:
     return list(dict.fromkeys(change["rec"] for change in entry["changes"] if "rec" in change))
 
 
-def log_entries(recs: list[dict], all_entries: list, rec_id: str | None = None,
+def log_entries(recs: list[dict], all_entries: list, start: str, rec_id: str | None = None,
                 since: str | None = None, kinds: set[str] | None = None) -> list[tuple]:
     """What `log` shows, newest first, as light entries: (key, recommendation, status before,
     skeleton) for a status change, (key, None, None, row) for a writing command. ``log_rows``
@@ -77,9 +82,9 @@ def log_entries(recs: list[dict], all_entries: list, rec_id: str | None = None,
         # "from" as the ordered history says: after a back-dated event, the stored
         # "from" of a later one is out of date, and the log must agree with the report.
         entries = [(skel, rec, before, skel) for rec in wanted
-                   for before, skel in history.transitions_between(rec["history"], since or "", None)]
+                   for before, skel in history.transitions_between(rec["history"], since or "", None, start)]
     titles = {r["id"]: r["title"] for r in recs}
-    by_number = {e.doc_id: e for e in all_entries}
+    by_id = {e["id"]: e for e in all_entries}
     for done in all_entries:
         kind = kind_of(done)
         if kind is None or (kinds and kind not in kinds) or (since is not None and done["at"][:10] < since):
@@ -87,7 +92,7 @@ def log_entries(recs: list[dict], all_entries: list, rec_id: str | None = None,
         ids = touched(done)
         if rec_id is not None and rec_id not in ids:
             continue
-        row = _command_row(done, kind, ids, titles, by_number)
+        row = _command_row(done, kind, ids, titles, by_id)
         entries.append((f"{row['date']} {row['recorded_at']}", None, None, row))
     entries.sort(key=itemgetter(0), reverse=True)  # a skeleton begins with its date and recorded_at
     return entries
@@ -98,17 +103,19 @@ def noted(entries: list[tuple]) -> list[tuple[str, str]]:
     return [(rec["id"], history.id_of(skel)) for _, rec, _, skel in entries if rec is not None]
 
 
-def log_rows(entries: list[tuple], notes: dict[str, tuple[str, list]]) -> Iterator[dict]:
-    """The `log` command's rows, from ``log_entries`` and ``{event id: (note, evidence)}``."""
+def log_rows(entries: list[tuple], notes: dict[str, dict]) -> Iterator[dict]:
+    """The `log` command's rows, from ``log_entries`` and ``{event id: {note, evidence, by,
+    recorded_by}}``."""
     for _, rec, before, item in entries:
         if rec is None:
             yield item
             continue
         event = history.parts(item)
-        note, evidence = notes[event["id"]]
+        body = notes[event["id"]]
         yield {"kind": "status", "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
-               "title": rec["title"], "from": before, "to": event["to"], "note": note,
-               "evidence": evidence, "event": event["id"], "command": "", "ids": [rec["id"]]}
+               "title": rec["title"], "from": before, "to": event["to"], "note": body["note"],
+               "evidence": body["evidence"], "by": body.get("by", ""), "recorded_by": body.get("recorded_by", ""),
+               "event": event["id"], "command": "", "ids": [rec["id"]]}
 
 
 def command_text(entry) -> str:
@@ -118,23 +125,24 @@ def command_text(entry) -> str:
     return entry["command"]
 
 
-def _command_row(done, kind: str, ids: list[str], titles: dict, by_number: dict) -> dict:
-    """A writing command as one log row: what it did, in a sentence, as its ``note``."""
+def _command_row(done, kind: str, ids: list[str], titles: dict, by_id: dict) -> dict:
+    """A writing command as one log row: what it did, in a sentence, as its ``note``; ``by`` is
+    empty (nobody is quoted), ``recorded_by`` who ran it."""
     one = ids[0] if len(ids) == 1 else ""
     removed = [c["event"] for c in done["changes"] if c["op"] == "remove_event" and c.get("event")]
     event = removed[0] if len(removed) == 1 and len(done["changes"]) == 1 else None
-    note = _what_it_did(done, kind, ids, titles, by_number)
+    note = _what_it_did(done, kind, ids, titles, by_id)
     if event:
         note += f": removed {event['from']} -> {event['to']} of {event['date']}"
     return {"kind": kind, "date": done["at"][:10], "recorded_at": done["at"], "id": one,
             "title": titles.get(one, ""), "from": event["from"] if event else "", "to": event["to"] if event else "",
-            "note": note, "evidence": [],
+            "note": note, "evidence": [], "by": "", "recorded_by": done.get("recorded_by", ""),
             "event": event["id"] if event else "", "command": command_text(done), "ids": ids}
 
 
-def _what_it_did(done, kind: str, ids: list[str], titles: dict, by_number: dict) -> str:
+def _what_it_did(done, kind: str, ids: list[str], titles: dict, by_id: dict) -> str:
     if kind == "undo":
-        undone = by_number.get(done["undoes"])
+        undone = by_id.get(done["undoes"])
         name = command_text(undone) if undone is not None else done.get("undid", f"entry {done['undoes']}")
         return f"undo of `{name}`"
     ops = Counter(change["op"] for change in done["changes"])

@@ -7,36 +7,48 @@ the file (or the option) it came from.
 """
 
 import datetime as dt
+import functools
 import re
 
-from alliance_cli.core.statuses import NAMES
+from alliance_cli.core.statuses import CLASSES, ID_PATTERN, Scale, fold
 
 # A recommendation's fields: the ones every command reads (the head) and the bulk.
-HEAD_FIELDS = ("id", "pillar", "title", "key", "due")
+HEAD_FIELDS = ("id", "pillar", "title", "key", "due", "issued")
 BODY_FIELDS = ("text", "section", "actors", "initiatives", "sources", "quote")
 REC_FIELDS = HEAD_FIELDS + BODY_FIELDS
-# An event: what ordering and scores need (its skeleton, see core.history), and what people wrote.
-NOTE_FIELDS = ("note", "evidence")
+# An event: what ordering and scores need (its skeleton, see core.history), and what people
+# wrote: the note, the evidence, who assessed or claimed it (``by``) and who typed it in
+# (``recorded_by``). Events from before these two existed read them as "".
+NOTE_FIELDS = ("note", "evidence", "by", "recorded_by")
+WHO_FIELDS = ("by", "recorded_by")
 EVENT_FIELDS = ("id", "date", "recorded_at", "from", "to", *NOTE_FIELDS)
 
 TITLE_MAX = 70
+WHO_MAX = 200
 ID_MAX = 40
 EARLIEST = dt.date(1950, 1, 1)
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _EVENT_ID = re.compile(r"[0-9a-f]{8,32}")
 _ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")  # fixed width: it orders events
-_STATUS = "|".join(NAMES)
 # A skeleton ("DATE RECORDED_AT ID FROM TO", see core.history) in one match. The date part is
 # the calendar from 1950 on: month lengths, and 29 February of leap years only.
 _DAY = r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
 _LEAP = r"(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
 _DATE = rf"(?:(?:19[5-9]\d|[2-9]\d{{3}})-{_DAY}|(?=19[5-9]|[2-9]){_LEAP}-02-29)"
-_SKELETON = (rf"{_DATE} \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{6}}Z "
-             rf"[0-9a-f]{{8,32}} (?:{_STATUS}) (?:{_STATUS})")
-_ONE_SKELETON = re.compile(_SKELETON)
-# Many at once, joined by newlines: how a store checks a whole history, or every id, in one call.
-SKELETON_LINES = re.compile(rf"(?:{_SKELETON}(?:\n{_SKELETON})*)?")
+
+
+@functools.lru_cache(maxsize=8)
+def skeleton_patterns(names: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    """For a scale's statuses: one skeleton in one match, and many joined by newlines (how a
+    store checks a whole history in one call, at C speed)."""
+    status = "|".join(map(re.escape, names))
+    one = (rf"{_DATE} \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{6}}Z "
+           rf"[0-9a-f]{{8,32}} (?:{status}) (?:{status})")
+    return re.compile(one), re.compile(rf"(?:{one}(?:\n{one})*)?")
+
+
+# Every id at once, joined by newlines.
 ID_LINES = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\n)*")
 
 
@@ -157,6 +169,8 @@ def check_head_fields(rec: dict, where: str, pillar_ids) -> None:
     check_bool(rec["key"], f"{where}.key")
     if rec.get("due") is not None:
         check_iso_date(rec["due"], f"{where}.due", allow_future=True)
+    if rec.get("issued") is not None:
+        check_iso_date(rec["issued"], f"{where}.issued")
 
 
 def check_body_fields(rec: dict, where: str) -> None:
@@ -170,56 +184,75 @@ def check_body_fields(rec: dict, where: str) -> None:
         check_text(rec["quote"], f"{where}.quote")
 
 
-def check_recommendation(rec, where: str, pillar_ids, *, with_history: bool = False,
+def check_recommendation(rec, where: str, pillar_ids, names: tuple[str, ...], *, with_history: bool = False,
                          allow_future: bool = True) -> dict:
-    """A whole recommendation (brief file, export, `add`, `edit`), optionally with its events.
+    """A whole recommendation (brief file, export, `add`, `edit`), optionally with its events,
+    whose statuses are ``names`` (the tracker's scale).
 
     ``allow_future=False``: events coming in from outside may not be dated after today.
     """
-    optional = ("due", "quote") + (("history", "status") if with_history else ())
+    optional = ("due", "quote", "issued") + (("history", "status") if with_history else ())
     check_fields(rec, where, ("id", "pillar", "title", "text", "section", "key", "actors", "initiatives",
                               "sources"), optional)
     check_head_fields(rec, where, pillar_ids)
     check_body_fields(rec, where)
     if with_history and "history" in rec:
-        check_events(rec["history"], f"{where}.history", allow_future=allow_future)
-    if with_history and "status" in rec and rec["status"] not in NAMES:
+        check_events(rec["history"], f"{where}.history", names, allow_future=allow_future)
+        check_issued_before_events(rec, f"{where}.history")
+    if with_history and "status" in rec and rec["status"] not in names:
         raise FieldError(f"{where}.status", f"unknown status {rec['status']!r}")
     return rec
 
 
-def check_events(events, where: str, *, allow_future: bool = True) -> None:
-    """A list of whole events, ids unique within the list.
+def check_issued_before_events(rec: dict, where: str) -> None:
+    """No event can predate its recommendation's issue."""
+    issued = rec.get("issued")
+    for i, event in enumerate(rec.get("history", ())):
+        if issued and event["date"] < issued:
+            raise FieldError(f"{where}[{i}].date", f"{event['date']} is before {rec['id']} was issued "
+                                                   f"({issued})")
+
+
+def check_events(events, where: str, names: tuple[str, ...], *, allow_future: bool = True) -> None:
+    """A list of whole events, ids unique within the list; ``by`` and ``recorded_by`` may be
+    missing (events exported before they existed).
 
     ``allow_future=False`` for events coming in (an import), as `update-status` refuses them.
     """
     if type(events) is not list:
         raise FieldError(where, f"must be a list, found {type(events).__name__}")
+    one, _ = skeleton_patterns(names)
     seen = set()
     for i, event in enumerate(events):
         at = f"{where}[{i}]"
-        if type(event) is not dict or event.keys() != set(EVENT_FIELDS):
-            raise FieldError(at, f"an event has exactly the fields {', '.join(EVENT_FIELDS)}")
+        if type(event) is not dict or not set(EVENT_FIELDS) - set(WHO_FIELDS) <= event.keys() <= set(EVENT_FIELDS):
+            raise FieldError(at, f"an event has the fields {', '.join(EVENT_FIELDS)} "
+                                 f"({' and '.join(WHO_FIELDS)} optional)")
         try:
             joined = " ".join([event["date"], event["recorded_at"], event["id"], event["from"], event["to"]])
         except TypeError:
             joined = ""
-        if not _ONE_SKELETON.fullmatch(joined):
-            _explain(event, at)
+        if not one.fullmatch(joined):
+            _explain(event, at, names)
         if not allow_future and event["date"] > _today():
             raise FieldError(f"{at}.date", f"{event['date']} is in the future")
         if event["id"] in seen:
             raise FieldError(f"{at}.id", f"event id {event['id']} appears twice")
         seen.add(event["id"])
-        check_note(event, at)
+        check_note({**dict.fromkeys(WHO_FIELDS, ""), **event}, at)
 
 
-def check_skeletons(history, where: str) -> None:
+def with_who(event: dict) -> dict:
+    """An event with ``by`` and ``recorded_by`` ("" when it came without them)."""
+    return {**dict.fromkeys(WHO_FIELDS, ""), **event}
+
+
+def check_skeletons(history, where: str, names: tuple[str, ...]) -> None:
     """A history as the head keeps it: skeleton strings in order, each event id once."""
     if type(history) is not list:
         raise FieldError(where, f"must be a list, found {type(history).__name__}")
     try:  # the common case: all of them in one match, at C speed
-        if SKELETON_LINES.fullmatch("\n".join(history)) and sorted(set(history)) == history:
+        if skeleton_patterns(names)[1].fullmatch("\n".join(history)) and sorted(set(history)) == history:
             return
     except TypeError:
         pass
@@ -231,7 +264,7 @@ def check_skeletons(history, where: str) -> None:
         fields = skel.split(" ")
         if len(fields) != 5:
             raise FieldError(at, f"must be DATE RECORDED_AT ID FROM TO, not {skel!r}")
-        _explain(dict(zip(("date", "recorded_at", "id", "from", "to"), fields, strict=True)), at)
+        _explain(dict(zip(("date", "recorded_at", "id", "from", "to"), fields, strict=True)), at, names)
         if fields[2] in seen:
             raise FieldError(f"{at}", f"event id {fields[2]} appears twice")
         seen.add(fields[2])
@@ -239,7 +272,7 @@ def check_skeletons(history, where: str) -> None:
         raise FieldError(where, "events must be in order (by date, then recorded_at, then id)")
 
 
-def _explain(event: dict, where: str) -> None:
+def _explain(event: dict, where: str, names: tuple[str, ...]) -> None:
     """Which field of an event that failed the one-match check is wrong (29 February may be right)."""
     if not (type(event["id"]) is str and _EVENT_ID.fullmatch(event["id"])):
         raise FieldError(f"{where}.id", f"not an event id (8 to 32 hex digits): {event['id']!r}")
@@ -248,13 +281,53 @@ def _explain(event: dict, where: str) -> None:
         raise FieldError(f"{where}.recorded_at", f"not a UTC timestamp (YYYY-MM-DDTHH:MM:SS.ffffffZ): "
                                                  f"{event['recorded_at']!r}")
     for name in ("from", "to"):
-        if event[name] not in NAMES:
+        if event[name] not in names:
             raise FieldError(f"{where}.{name}", f"unknown status {event[name]!r}")
 
 
 def check_note(body: dict, where: str) -> None:
     check_text(body["note"], f"{where}.note")
     check_list(body["evidence"], f"{where}.evidence", check_url)
+    for name in WHO_FIELDS:
+        check_text(body[name], f"{where}.{name}")
+        if "\n" in body[name] or len(body[name]) > WHO_MAX:
+            raise FieldError(f"{where}.{name}", f"must be one line of at most {WHO_MAX} characters")
+
+
+def check_scale(items, where: str) -> Scale:
+    """A brief's ``statuses`` block: ids, labels and aliases distinct however spelt, scores
+    from 0 to 1, known classes, and an open status for recommendations to start in."""
+    check_list(items, where, _check_status)
+    if not items:
+        raise FieldError(where, "must list at least one status")
+    seen: dict[str, str] = {}
+    for i, item in enumerate(items):
+        for name, spelling in [("id", item["id"]), ("label", item["label"]),
+                               *((f"aliases[{n}]", a) for n, a in enumerate(item.get("aliases", ())))]:
+            key = fold(spelling)
+            if key in seen and seen[key] != f"{i}":
+                raise FieldError(f"{where}[{i}].{name}", f"{spelling!r} is already a spelling of another status")
+            seen[key] = f"{i}"
+    if not any(item["class"] == "open" for item in items):
+        raise FieldError(where, "needs an open status for recommendations to start in")
+    return Scale.from_dicts(items)
+
+
+def _check_status(item, where: str) -> None:
+    check_fields(item, where, ("id", "label", "score", "definition", "class"), ("aliases", "attention"))
+    check_text(item["id"], f"{where}.id")
+    if len(item["id"]) > ID_MAX or not re.fullmatch(ID_PATTERN, item["id"]):
+        raise FieldError(f"{where}.id", f"{item['id']!r} is not a status id (lower-case letters, digits and "
+                                        f"underscores, starting with a letter, e.g. under_implementation)")
+    check_text(item["label"], f"{where}.label", required=True)
+    check_text(item["definition"], f"{where}.definition")
+    if type(item["score"]) not in (int, float) or not 0 <= item["score"] <= 1:
+        raise FieldError(f"{where}.score", f"must be a number from 0 to 1, found {item['score']!r}")
+    if item["class"] not in CLASSES:
+        raise FieldError(f"{where}.class", f"unknown class {item['class']!r}: use one of {', '.join(CLASSES)}")
+    check_list(item.get("aliases", []), f"{where}.aliases", lambda a, w: check_text(a, w, required=True))
+    if "attention" in item:
+        check_bool(item["attention"], f"{where}.attention")
 
 
 def _today() -> str:

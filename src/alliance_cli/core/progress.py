@@ -9,43 +9,52 @@ from collections import Counter
 from collections.abc import Sequence
 
 from alliance_cli.core import history
-from alliance_cli.core.statuses import DEFAULT, NAMES, SCORE_RULE, is_downgrade, score
+from alliance_cli.core.statuses import Scale
 
+# The report's windows when the tracker and the command say nothing (see the README).
 RECENT_DAYS = 30
 STALE_DAYS = 180
-# Statuses that say work is under way: only these go stale when left alone.
-OPEN_STATUSES = ("no_action", "in_progress", "partial", "stalled")
-# Statuses that close a recommendation: past its due date it is not overdue.
-CLOSED_STATUSES = ("implemented", "abandoned")
 
 
-def summarize(statuses: list[str]) -> dict:
+def summarize(statuses: list[str], scale: Scale) -> dict:
+    """Counts per status, and progress: the mean score over every recommendation except those
+    in an ``excluded`` status (moot, withdrawn), which leave the denominator."""
     found = Counter(statuses)
-    counts = {name: found[name] for name in NAMES}
-    total = len(statuses)
+    counts = {name: found[name] for name in scale.names}
+    excluded = sum(n for s, n in counts.items() if scale.cls(s) == "excluded")
+    denominator = len(statuses) - excluded
+    scored = sum(n * scale.score(s) for s, n in counts.items() if scale.cls(s) != "excluded")
     return {
-        "progress": round(sum(n * score(s) for s, n in counts.items()) / total, 4) if total else 0.0,
-        "implemented": counts["implemented"],
-        "total": total,
+        "progress": round(scored / denominator, 4) if denominator else 0.0,
+        "implemented": sum(n for s, n in counts.items() if scale.cls(s) == "closed_implemented"),
+        "total": len(statuses),
+        "denominator": denominator,
+        "excluded": excluded,
         "by_status": counts,
     }
 
 
-def rec_row(rec: dict, as_of: str) -> dict:
+def issued_by(recs: list[dict], day: str) -> list[dict]:
+    """The recommendations issued by ``day`` (ISO): a report as of a date counts only these."""
+    return [rec for rec in recs if rec["issued"] <= day]
+
+
+def rec_row(rec: dict, as_of: str, start: str) -> dict:
     """The list view of one recommendation as of a date."""
-    return _row(rec, history.latest(rec["history"], as_of))
+    return _row(rec, history.latest(rec["history"], as_of), start)
 
 
-def _row(rec: dict, last: str | None) -> dict:
-    """``last``: the skeleton of its latest event, or None."""
+def _row(rec: dict, last: str | None, start: str) -> dict:
+    """``last``: the skeleton of its latest event, or None (then it is in ``start``)."""
     return {
         "id": rec["id"],
         "pillar": rec["pillar"],
         "title": rec["title"],
-        "status": history.status_of(last) if last else DEFAULT,
+        "status": history.status_of(last) if last else start,
         "key": rec["key"],
         "last_updated": history.date_of(last) if last else None,
         "due": rec.get("due"),
+        "issued": rec["issued"],
     }
 
 
@@ -61,57 +70,63 @@ class Rows(Sequence):
     """The list view of ``recs`` as of a date, each row made when it is asked for: a terminal
     shows a screenful of thousands. Slicing gives a list."""
 
-    def __init__(self, recs: list[dict], as_of: str):
-        self.recs, self.as_of = recs, as_of
+    def __init__(self, recs: list[dict], as_of: str, start: str):
+        self.recs, self.as_of, self.start = recs, as_of, start
 
     def __len__(self) -> int:
         return len(self.recs)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [rec_row(rec, self.as_of) for rec in self.recs[index]]
-        return rec_row(self.recs[index], self.as_of)
+            return [rec_row(rec, self.as_of, self.start) for rec in self.recs[index]]
+        return rec_row(self.recs[index], self.as_of, self.start)
 
 
-def select_rows(recs: list[dict], as_of: str, statuses: set[str] | None = None):
+def select_rows(recs: list[dict], as_of: str, start: str, statuses: set[str] | None = None):
     """The list view's rows: every one at any of ``statuses``; without them, rows made as asked for."""
     if not statuses:
-        return Rows(recs, as_of)
-    return [row for row in Rows(recs, as_of)[:] if row["status"] in statuses]
+        return Rows(recs, as_of, start)
+    return [row for row in Rows(recs, as_of, start)[:] if row["status"] in statuses]
 
 
-def recommendation_detail(rec: dict, pillars: list[dict], as_of: str) -> dict:
+def recommendation_detail(rec: dict, pillars: list[dict], as_of: str, start: str) -> dict:
     """The show view of a whole recommendation: every field, the pillar's name, the status and
     the ordered history."""
-    row = _row(rec, history.latest(history.skeletons(rec["history"]), as_of))
+    row = _row(rec, history.latest(history.skeletons(rec["history"]), as_of), start)
     pillar_name = next((p["name"] for p in pillars if p["id"] == rec["pillar"]), rec["pillar"])
     return {**{k: v for k, v in rec.items() if k != "history"}, "due": rec.get("due"),
             "pillar_name": pillar_name, "status": row["status"], "last_updated": row["last_updated"],
             "history": history.ordered(rec["history"])}
 
 
-def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.date,
-                 since: dt.date | None = None, compare: dt.date | None = None, notes=None) -> dict:
+def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.date, scale: Scale, *,
+                 since: dt.date | None = None, compare: dt.date | None = None, notes=None,
+                 stale_days: int = STALE_DAYS, recent_days: int = RECENT_DAYS) -> dict:
     """The report as of a date, from the recommendations' history skeletons.
 
-    ``notes``: ``(recommendation id, event id) pairs -> (event id, {note, evidence}) pairs``,
-    asked once for the few changes the report lists (their events carry none).
+    Only the recommendations issued by the as-of date count. ``notes``: ``(recommendation id,
+    event id) pairs -> (event id, {note, evidence, by, recorded_by}) pairs``, asked once for the
+    few changes the report lists (their skeletons carry none).
     """
     day = as_of.isoformat()
+    recs = issued_by(recs, day)
     # Each history read once for the present: the rows and the attention list share it.
-    steps = [history.last_transition(r["history"], day) for r in recs]
-    rows = [_row(r, last) for r, (_, last) in zip(recs, steps, strict=True)]
+    steps = [history.last_transition(r["history"], day, scale.start) for r in recs]
+    rows = [_row(r, last, scale.start) for r, (_, last) in zip(recs, steps, strict=True)]
+    recent_start = as_of - dt.timedelta(days=recent_days - 1)
     report = {
         "brief": brief,
         "as_of": as_of.isoformat(),
-        "rule": SCORE_RULE,
-        "overall": summarize([row["status"] for row in rows]),
-        "pillars": pillar_summaries(pillars, rows),
+        "rule": scale.rule(),
+        "statuses": scale.as_dicts(),
+        "windows": {"recent_days": recent_days, "stale_days": stale_days},
+        "overall": summarize([row["status"] for row in rows], scale),
+        "pillars": pillar_summaries(pillars, rows, scale),
         "key": [_brief_row(row) for row in rows if row["key"]],
-        "recent": recent_changes(recs, as_of),
-        "attention": needs_attention(recs, as_of, steps),
+        "recent": changes_between(recs, recent_start, as_of, scale),
+        "attention": needs_attention(recs, as_of, scale, stale_days, steps),
     }
-    between = changes_between(recs, since, as_of) if since is not None else []
+    between = changes_between(recs, since, as_of, scale) if since is not None else []
     if notes is not None:
         found = dict(notes([(c["id"], c["event"]) for c in report["recent"] + between]))
         for change in report["recent"] + between:
@@ -119,15 +134,15 @@ def build_report(brief: dict, pillars: list[dict], recs: list[dict], as_of: dt.d
     if since is not None:
         report["changes_since"] = changes_since(between, since)
     if compare is not None:
-        report["compare"] = comparison(pillars, recs, compare, as_of)
+        report["compare"] = comparison(pillars, recs, compare, as_of, scale)
     return report
 
 
-def pillar_summaries(pillars: list[dict], rows: list[dict]) -> list[dict]:
+def pillar_summaries(pillars: list[dict], rows: list[dict], scale: Scale) -> list[dict]:
     by_pillar: dict[str, list[str]] = {p["id"]: [] for p in pillars}
     for row in rows:
         by_pillar.setdefault(row["pillar"], []).append(row["status"])
-    return [{"id": p["id"], "name": p["name"], **summarize(by_pillar[p["id"]])}
+    return [{"id": p["id"], "name": p["name"], **summarize(by_pillar[p["id"]], scale)}
             for p in pillars if by_pillar[p["id"]]]
 
 
@@ -135,46 +150,66 @@ def _brief_row(row: dict) -> dict:
     return {k: row[k] for k in ("id", "pillar", "title", "status", "last_updated")}
 
 
-def recent_changes(recs: list[dict], as_of: dt.date, days: int = RECENT_DAYS) -> list[dict]:
-    return changes_between(recs, as_of - dt.timedelta(days=days - 1), as_of)
-
-
-def changes_between(recs: list[dict], start: dt.date, end: dt.date) -> list[dict]:
+def changes_between(recs: list[dict], start: dt.date, end: dt.date, scale: Scale) -> list[dict]:
     """Every status change dated from ``start`` to ``end`` inclusive, newest first."""
     first, last = start.isoformat(), end.isoformat()
-    changes = [_change(rec, before, event)
+    changes = [_change(rec, before, event, scale)
                for rec in recs
-               for before, event in history.transitions_between(rec["history"], first, last)]
+               for before, event in history.transitions_between(rec["history"], first, last, scale.start)]
     changes.sort(key=lambda c: (c["date"], c["recorded_at"], c["event"]), reverse=True)
     return changes
 
 
+# What a change is, by how it moves: leaving the start status is an assessment, keeping the
+# status a reassessment, and otherwise the scores say up, down or lateral.
+KINDS = ("assessment", "upgrade", "downgrade", "lateral", "reassessment")
+
+
+def kind_of(before: str, after: str, scale: Scale) -> str:
+    if before == after:
+        return "reassessment"
+    if before == scale.start:
+        return "assessment"
+    if scale.score(after) > scale.score(before):
+        return "upgrade"
+    return "downgrade" if scale.is_downgrade(before, after) else "lateral"
+
+
 def changes_since(changes: list[dict], since: dt.date) -> dict:
-    """What moved from ``since`` (inclusive) to the as-of date: up, down, and new evidence."""
+    """What moved from ``since`` (inclusive) to the as-of date, by kind, and the new evidence."""
+    by_kind = {kind: [c for c in changes if c["kind"] == kind] for kind in KINDS}
     return {
         "since": since.isoformat(),
-        "upgrades": [c for c in changes if score(c["to"]) > score(c["from"])],
-        "downgrades": [c for c in changes if c["downgrade"]],
-        "other": [c for c in changes if score(c["to"]) == score(c["from"])],
+        "assessments": by_kind["assessment"],
+        "upgrades": by_kind["upgrade"],
+        "downgrades": by_kind["downgrade"],
+        "other": by_kind["lateral"],
+        "reassessments": by_kind["reassessment"],
         "new_evidence": [c for c in changes if c["evidence"]],
     }
 
 
-def comparison(pillars: list[dict], recs: list[dict], then: dt.date, now: dt.date) -> dict:
-    """Progress per pillar at two dates, and what lost `implemented` between them."""
-    rows_then = [rec_row(r, then.isoformat()) for r in recs]
-    rows_now = [rec_row(r, now.isoformat()) for r in recs]
-    before = {p["id"]: p for p in pillar_summaries(pillars, rows_then)}
-    after = pillar_summaries(pillars, rows_now)
+def comparison(pillars: list[dict], recs: list[dict], then: dt.date, now: dt.date, scale: Scale) -> dict:
+    """Progress per pillar at two dates, each over what was issued by then, and what lost its
+    closed-implemented status between them."""
+    rows_then = [rec_row(r, then.isoformat(), scale.start) for r in issued_by(recs, then.isoformat())]
+    rows_now = [rec_row(r, now.isoformat(), scale.start) for r in issued_by(recs, now.isoformat())]
+    before = {p["id"]: p for p in pillar_summaries(pillars, rows_then, scale)}
+    after = pillar_summaries(pillars, rows_now, scale)
+    empty = summarize([], scale)
+    now_by_id = {row["id"]: row for row in rows_now}
+    done = {s for s in scale.names if scale.cls(s) == "closed_implemented"}
     return {
         "then": then.isoformat(),
         "now": now.isoformat(),
-        "overall": _delta(summarize([r["status"] for r in rows_then]), summarize([r["status"] for r in rows_now])),
-        "pillars": [{"id": p["id"], "name": p["name"], **_delta(before[p["id"]], p)} for p in after],
+        "overall": _delta(summarize([r["status"] for r in rows_then], scale),
+                          summarize([r["status"] for r in rows_now], scale)),
+        "pillars": [{"id": p["id"], "name": p["name"], **_delta(before.get(p["id"], empty), p)} for p in after],
         "lost_implemented": [
-            {"id": old["id"], "title": old["title"], "status_then": old["status"], "status_now": new["status"]}
-            for old, new in zip(rows_then, rows_now, strict=True)
-            if old["status"] == "implemented" and new["status"] != "implemented"],
+            {"id": old["id"], "title": old["title"], "status_then": old["status"],
+             "status_now": now_by_id[old["id"]]["status"]}
+            for old in rows_then
+            if old["status"] in done and old["id"] in now_by_id and now_by_id[old["id"]]["status"] not in done],
     }
 
 
@@ -183,88 +218,101 @@ def _delta(then: dict, now: dict) -> dict:
             "implemented_then": then["implemented"], "implemented_now": now["implemented"]}
 
 
-def _change(rec: dict, before: str, skel: str) -> dict:
-    """A change as the report lists it; ``note`` and ``evidence`` are filled in by ``build_report``."""
+def _change(rec: dict, before: str, skel: str, scale: Scale) -> dict:
+    """A change as the report lists it; ``note``, ``evidence`` and who said it are filled in by
+    ``build_report``."""
     event = history.parts(skel)
+    kind = kind_of(before, event["to"], scale)
     return {
         "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
-        "title": rec["title"], "from": before, "to": event["to"],
-        "downgrade": is_downgrade(before, event["to"]),
-        "note": "", "evidence": [], "event": event["id"],
+        "title": rec["title"], "from": before, "to": event["to"], "kind": kind,
+        "downgrade": kind == "downgrade",
+        "note": "", "evidence": [], "by": "", "recorded_by": "", "event": event["id"],
     }
 
 
-def needs_attention(recs: list[dict], as_of: dt.date, steps: list[tuple] | None = None) -> list[dict]:
-    """Stalled, downgraded (its latest change lowered its score), stale, or overdue.
+def needs_attention(recs: list[dict], as_of: dt.date, scale: Scale, stale_days: int = STALE_DAYS,
+                    steps: list[tuple] | None = None) -> list[dict]:
+    """Open recommendations that are stalled, downgraded (their latest change lowered the
+    score), stale (not updated for ``stale_days``), or overdue. A closed one needs none.
 
     ``steps``: each recommendation's (status before, latest event), when known.
     """
     day = as_of.isoformat()
-    stale_day = stale_before(as_of)
+    stale_day = stale_before(as_of, stale_days)
     if steps is None:
-        steps = [history.last_transition(rec["history"], day) for rec in recs]
+        steps = [history.last_transition(rec["history"], day, scale.start) for rec in recs]
     flagged = []
     for rec, (before, last) in zip(recs, steps, strict=True):
-        reasons = _attention_reasons(rec, before, last, as_of, stale_day)
+        reasons = attention_reasons(rec, before, last, as_of, stale_day, scale)
         if reasons:
-            row = _row(rec, last)
+            row = _row(rec, last, scale.start)
             flagged.append({"id": rec["id"], "title": rec["title"], "status": row["status"],
                             "last_updated": row["last_updated"], "reasons": reasons})
     return flagged
 
 
-def _attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date, stale_before: str) -> list[str]:
+def attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date, stale_before: str,
+                      scale: Scale) -> list[str]:
+    """Why an open recommendation needs attention; a closed one needs none."""
+    status = history.status_of(last) if last else scale.start
+    if not scale.is_open(status):
+        return []
     reasons = []
-    status = history.status_of(last) if last else DEFAULT
     when = history.date_of(last) if last else None
-    if status == "stalled":
-        reasons.append("stalled")
-    if last and is_downgrade(before, status):
+    if scale.by_id[status].attention:
+        reasons.append(status)
+    if last and scale.is_downgrade(before, status):
         reasons.append(f"downgraded from {before} on {when}")
-    if is_stale(last, stale_before):
+    if is_stale(last, stale_before, scale):
         idle = (as_of - dt.date.fromisoformat(when)).days
         reasons.append(f"not updated for {idle} days")
-    if is_overdue(rec, status, as_of.isoformat()):
+    if is_overdue(rec, status, as_of.isoformat(), scale):
         reasons.append(f"overdue (due {rec['due']})")
     return reasons
 
 
-def stale_before(as_of: dt.date) -> str:
+def stale_before(as_of: dt.date, stale_days: int = STALE_DAYS) -> str:
     """The day before which a latest update makes a recommendation stale (see ``is_stale``)."""
-    return (as_of - dt.timedelta(days=STALE_DAYS)).isoformat()
+    return (as_of - dt.timedelta(days=stale_days)).isoformat()
 
 
-def is_stale(last: str | None, before: str) -> bool:
-    """"Not updated for N days": work under way (an open status) whose latest event, ``last`` (a
-    skeleton), is dated before ``before`` (from ``stale_before``). The report's "Needs attention"
-    and `list --stale` both ask this."""
+def is_stale(last: str | None, before: str, scale: Scale) -> bool:
+    """"Not updated for N days": an open recommendation, assessed (out of the start status), whose
+    latest event, ``last`` (a skeleton), is dated before ``before`` (from ``stale_before``). The
+    report's "Needs attention" and `list --stale` both ask this."""
+    if last is None:
+        return False
+    status = history.status_of(last)
     # ISO dates compare as strings: no parsing for the thousands that need nothing.
-    return last is not None and history.status_of(last) in OPEN_STATUSES and history.date_of(last) < before
+    return scale.is_open(status) and status != scale.start and history.date_of(last) < before
 
 
-def is_overdue(rec: dict, status: str, day: str) -> bool:
-    """Due before ``day`` (ISO) and still open: neither implemented nor abandoned."""
+def is_overdue(rec: dict, status: str, day: str, scale: Scale) -> bool:
+    """Due before ``day`` (ISO) and still open: a closed (or excluded) recommendation is never overdue."""
     due = rec.get("due")
-    return bool(due) and due < day and status not in CLOSED_STATUSES
+    return bool(due) and due < day and scale.is_open(status)
 
 
-def flagged(recs: list[dict], as_of: dt.date, *, stale: bool = False, overdue: bool = False) -> list[dict]:
-    """The recommendations that are stale (with ``stale``) and overdue (with ``overdue``) as of a date."""
+def flagged(recs: list[dict], as_of: dt.date, scale: Scale, stale_days: int = STALE_DAYS, *,
+            stale: bool = False, overdue: bool = False) -> list[dict]:
+    """The recommendations that are stale (with ``stale``, after ``stale_days``) and overdue (with
+    ``overdue``) as of a date, by the rules of "Needs attention"."""
     if not (stale or overdue):
         return recs
-    day, before = as_of.isoformat(), stale_before(as_of)
+    day, before = as_of.isoformat(), stale_before(as_of, stale_days)
     kept = []
     for rec in recs:
         last = history.latest(rec["history"], day)
-        if stale and not is_stale(last, before):
+        if stale and not is_stale(last, before, scale):
             continue
-        if overdue and not is_overdue(rec, history.status_of(last) if last else DEFAULT, day):
+        if overdue and not is_overdue(rec, history.status_of(last) if last else scale.start, day, scale):
             continue
         kept.append(rec)
     return kept
 
 
-def every_recommendation(recs: list[dict], as_of: dt.date, notes) -> list[dict]:
+def every_recommendation(recs: list[dict], as_of: dt.date, notes, scale: Scale) -> list[dict]:
     """Every recommendation as of a date, with its latest note and evidence (the HTML report's table).
 
     The note is that of the latest change up to ``as_of`` with a note or evidence, ``note_date`` its
@@ -273,10 +321,12 @@ def every_recommendation(recs: list[dict], as_of: dt.date, notes) -> list[dict]:
     chosen note of each recommendation is kept.
     """
     day = as_of.isoformat()
+    recs = issued_by(recs, day)
     rows, where = [], {}
     for i, rec in enumerate(recs):
         upto = history.up_to(rec["history"], day)
-        rows.append({**_row(rec, upto[-1] if upto else None), "note": "", "evidence": [], "note_date": None})
+        rows.append({**_row(rec, upto[-1] if upto else None, scale.start),
+                     "note": "", "evidence": [], "note_date": None})
         where |= {history.id_of(skel): (i, n, history.date_of(skel)) for n, skel in enumerate(upto)}
     best: dict[int, int] = {}
     for event, body in notes([(recs[i]["id"], event) for event, (i, _, _) in where.items()]):

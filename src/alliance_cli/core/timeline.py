@@ -9,15 +9,17 @@ import calendar
 import datetime as dt
 
 from alliance_cli.core import history
-from alliance_cli.core.progress import summarize
+from alliance_cli.core.progress import issued_by, summarize
+from alliance_cli.core.statuses import Scale
 
 
-def monthly_progress(pillars: list[dict], recs: list[dict], as_of: dt.date) -> list[dict]:
+def monthly_progress(pillars: list[dict], recs: list[dict], as_of: dt.date, scale: Scale) -> list[dict]:
     """``[{"month": "YYYY-MM", "date": ISO, "overall": float, "pillars": {id: float}}]``.
 
     A month's point is taken on its last day, the final month's on ``as_of``.
     Events dated after ``as_of`` are ignored; no event up to it gives ``[]``.
-    Like the report, pillars without recommendations are left out.
+    Like the report, pillars without recommendations are left out, and each point counts only
+    the recommendations issued by its day.
     """
     day = as_of.isoformat()
     dates = [skel[:10] for rec in recs for skel in rec["history"] if skel[:10] <= day]
@@ -25,7 +27,7 @@ def monthly_progress(pillars: list[dict], recs: list[dict], as_of: dt.date) -> l
         return []
     by_pillar = {p["id"]: [r for r in recs if r["pillar"] == p["id"]] for p in pillars}
     by_pillar = {pid: members for pid, members in by_pillar.items() if members}
-    return [_point(when, recs, by_pillar) for when in month_ends(dt.date.fromisoformat(min(dates)), as_of)]
+    return [_point(when, recs, by_pillar, scale) for when in month_ends(dt.date.fromisoformat(min(dates)), as_of)]
 
 
 def month_ends(first: dt.date, as_of: dt.date) -> list[dt.date]:
@@ -38,11 +40,12 @@ def month_ends(first: dt.date, as_of: dt.date) -> list[dt.date]:
     return [*ends, as_of]
 
 
-def _point(when: dt.date, recs: list[dict], by_pillar: dict[str, list[dict]]) -> dict:
+def _point(when: dt.date, recs: list[dict], by_pillar: dict[str, list[dict]], scale: Scale) -> dict:
     day = when.isoformat()
 
     def progress_of(members: list[dict]) -> float:
-        return summarize([history.status_at(r["history"], day) for r in members])["progress"]
+        issued = issued_by(members, day)
+        return summarize([history.status_at(r["history"], day, scale.start) for r in issued], scale)["progress"]
 
     return {"month": day[:7], "date": day, "overall": progress_of(recs),
             "pillars": {pid: progress_of(members) for pid, members in by_pillar.items()}}

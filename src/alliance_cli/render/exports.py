@@ -16,9 +16,15 @@ import re
 from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
-from alliance_cli.core.progress import RECENT_DAYS
-from alliance_cli.core.statuses import NAMES
-from alliance_cli.render.text import breakdown, cell_text, clean
+from alliance_cli.render.text import (
+    SINCE_SECTIONS,
+    breakdown,
+    cell_text,
+    clean,
+    implemented_of,
+    recent_title,
+    rule_line,
+)
 
 # Excel takes a CSV file for UTF-8 only when it starts with a byte order mark
 # (without one, Korean text turns to mojibake); pandas skips the mark, and so
@@ -139,11 +145,13 @@ def csv_preamble(meta: dict) -> list[tuple[str, str]]:
 def report_csv(report: dict, meta: dict) -> str:
     """One row per pillar and an ``ALL`` row; ``progress`` is a fraction (0.4 is 40%); ``n_<status>``
     counts each status (``implemented`` is also ``n_implemented``: one name per column)."""
-    header = ["pillar_id", "pillar_name", "progress", "implemented", "total", *(f"n_{s}" for s in NAMES)]
+    names = [s["id"] for s in report["statuses"]]
+    header = ["pillar_id", "pillar_name", "progress", "implemented", "total", *(f"n_{s}" for s in names),
+              "denominator", "excluded"]
 
     def row(pid: str, name: str, summary: dict) -> list:
         return [pid, name, summary["progress"], summary["implemented"], summary["total"],
-                *(summary["by_status"][s] for s in NAMES)]
+                *(summary["by_status"][s] for s in names), summary["denominator"], summary["excluded"]]
 
     rows = [row(p["id"], p["name"], p) for p in report["pillars"]]
     return csv_text(header, [*rows, row("ALL", "All pillars", report["overall"])], csv_preamble(meta))
@@ -230,16 +238,16 @@ def points(change: float | None) -> str:
 
 def overall_text(report: dict) -> str:
     o = report["overall"]
-    return f"{pct(o['progress'])} ({o['implemented']}/{o['total']} implemented)"
+    return f"{pct(o['progress'])} ({implemented_of(o)})"
 
 
 def rule_text(report: dict) -> str:
-    return f"Rule: {report['rule']}; denominator: {report['overall']['total']} recommendations."
+    return rule_line(report)
 
 
 def report_markdown(report: dict, meta: dict) -> str:
     pillar_lines = [f"- {md_text(p['id'] + ' ' + p['name'])}: {text_bar(p['progress'])} {pct(p['progress'])} "
-                    f"({p['implemented']}/{p['total']} implemented)" for p in report["pillars"]]
+                    f"({implemented_of(p)})" for p in report["pillars"]]
     body = [f"**Overall:** {text_bar(report['overall']['progress'])} {overall_text(report)}", "",
             md_text(rule_text(report)), "",
             *_md_section(pillar_section(report)), *pillar_lines, ""]
@@ -256,12 +264,14 @@ def list_markdown(rows: list[dict], meta: dict) -> str:
                         _md_section(Section(f"{len(rows)} recommendations", header, table)))
 
 
-LOG_HEADER = ["Date", "ID", "Kind", "Title", "From", "To", "Note", "Evidence", "Event", "Recorded at"]
+LOG_HEADER = ["Date", "ID", "Kind", "Title", "From", "To", "Note", "Evidence", "Event", "Recorded at", "By",
+              "Recorded by"]
 
 
 def log_markdown(events: list[dict], meta: dict) -> str:
     table = [[e["date"], e["id"], e["kind"], e["title"], Status(e["from"]), Status(e["to"]), e["note"],
-              e["evidence"], e["event"], e["recorded_at"]] for e in events]
+              e["evidence"], e["event"], e["recorded_at"], e.get("by", ""), e.get("recorded_by", "")]
+             for e in events]
     return _md_document(f"Log: {meta['brief']['title']}", meta,
                         _md_section(Section(f"{len(events)} changes", LOG_HEADER, table)))
 
@@ -274,8 +284,8 @@ def show_markdown(detail: dict, meta: dict) -> str:
     lines = [f"- **{label}:** {md_text(value)}" for label, value in fields]
     sources = " ".join(md_link(url) for url in detail["sources"]) or "none"
     history = [[e["date"], Status(e["from"]), Status(e["to"]), e["note"], e["evidence"], e["id"],
-                e["recorded_at"]] for e in detail["history"]]
-    header = ["Date", "From", "To", "Note", "Evidence", "Event", "Recorded at"]
+                e["recorded_at"], e.get("by", ""), e.get("recorded_by", "")] for e in detail["history"]]
+    header = ["Date", "From", "To", "Note", "Evidence", "Event", "Recorded at", "By", "Recorded by"]
     quote = ["## The brief's words", "", "> " + md_text(detail["quote"]), ""] if detail.get("quote") else []
     body = [*lines, f"- **Sources:** {sources}", "", "## Text", "", md_text(detail["text"]), "", *quote,
             *_md_section(Section("History", header, history))]
@@ -285,19 +295,20 @@ def show_markdown(detail: dict, meta: dict) -> str:
 # --- the report's tables, for Markdown and HTML -----------------------------
 
 def pillar_section(report: dict) -> Section:
-    rows = [[f"{p['id']} {p['name']}", pct(p["progress"]), p["implemented"], p["total"],
+    rows = [[f"{p['id']} {p['name']}", pct(p["progress"]), p["implemented"], p["denominator"],
              breakdown(p["by_status"])] for p in report["pillars"]]
     o = report["overall"]
-    rows.append(["All", pct(o["progress"]), o["implemented"], o["total"], breakdown(o["by_status"])])
-    return Section("Progress by pillar", ["Pillar", "Progress", "Implemented", "Total", "Breakdown"], rows)
+    rows.append(["All", pct(o["progress"]), o["implemented"], o["denominator"], breakdown(o["by_status"])])
+    return Section("Progress by pillar", ["Pillar", "Progress", "Implemented", "Counted", "Breakdown"], rows)
 
 
-CHANGE_HEADER = ["Date", "ID", "Title", "From", "To", "Downgrade", "Note", "Evidence"]
+CHANGE_HEADER = ["Date", "ID", "Title", "From", "To", "Downgrade", "Note", "Evidence", "By"]
 
 
 def change_rows(changes: list[dict]) -> list[list]:
     return [[c["date"], c["id"], c["title"], Status(c["from"]), Status(c["to"]),
-             Alert("downgrade") if c["downgrade"] else "", c["note"], c["evidence"]] for c in changes]
+             Alert("downgrade") if c["downgrade"] else "", c["note"], c["evidence"], c.get("by", "")]
+            for c in changes]
 
 
 def report_sections(report: dict) -> list[Section]:
@@ -306,7 +317,7 @@ def report_sections(report: dict) -> list[Section]:
         Section("Key recommendations", ["ID", "Pillar", "Status", "Last updated", "Title"],
                 [[k["id"], k["pillar"], Status(k["status"]), k["last_updated"] or "never", k["title"]]
                  for k in report["key"]]),
-        Section(f"Recent changes (last {RECENT_DAYS} days to {report['as_of']})", CHANGE_HEADER,
+        Section(recent_title(report), CHANGE_HEADER,
                 change_rows(report["recent"])),
         Section("Needs attention", ["ID", "Title", "Status", "Last updated", "Reasons"],
                 [[a["id"], a["title"], Status(a["status"]), a["last_updated"], "; ".join(a["reasons"])]
@@ -322,8 +333,7 @@ def report_sections(report: dict) -> list[Section]:
 def _changes_since_sections(changes: dict) -> list[Section]:
     since = changes["since"]
     return [Section(f"{label} since {since}", CHANGE_HEADER, change_rows(changes[key]))
-            for label, key in (("Upgrades", "upgrades"), ("Downgrades", "downgrades"),
-                               ("New evidence", "new_evidence"))]
+            for label, key in SINCE_SECTIONS]
 
 
 def _compare_sections(compare: dict) -> list[Section]:

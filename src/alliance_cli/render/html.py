@@ -7,16 +7,16 @@ All user text goes through ``render.text.clean`` (control characters made visibl
 and ``html.escape``; only http(s) evidence URLs become links.
 """
 
+import contextvars
 import datetime as dt
 import html
 import re
 from typing import NamedTuple
 
-from alliance_cli.core.progress import RECENT_DAYS
-from alliance_cli.core.statuses import NAMES, score
+from alliance_cli.core.statuses import DEFAULT_SCALE, Scale
 from alliance_cli.render import exports
 from alliance_cli.render.exports import Alert, Section, Status
-from alliance_cli.render.text import clean
+from alliance_cli.render.text import SINCE_SECTIONS, clean
 
 # Okabe-Ito colours, told apart by most colour-blind readers; every status is
 # also written as a word wherever a colour is shown.
@@ -24,8 +24,24 @@ STATUS_COLOURS = {
     "not_assessed": "#dddddd", "no_action": "#d55e00", "in_progress": "#f0e442", "partial": "#56b4e9",
     "implemented": "#009e73", "stalled": "#cc79a7", "abandoned": "#555555",
 }
+# A brief's own statuses take a colour from their class, or their score when open.
+CLASS_COLOURS = {"closed_implemented": "#009e73", "closed_not_implemented": "#555555", "excluded": "#bbbbbb"}
 # Fills dark enough that the count written on them must be white.
-_DARK_FILLS = {"no_action", "implemented", "abandoned"}
+_DARK_FILLS = {"#d55e00", "#009e73", "#555555"}
+# The scale of the report being drawn: set by ``report_html`` for the one page it makes.
+_SCALE: contextvars.ContextVar[Scale] = contextvars.ContextVar("scale", default=DEFAULT_SCALE)
+
+
+def colour(status: str) -> str:
+    scale = _SCALE.get()
+    if status in STATUS_COLOURS or status not in scale.by_id:
+        return STATUS_COLOURS.get(status, "#ffffff")
+    s = scale.by_id[status]
+    if s.cls in CLASS_COLOURS:
+        return CLASS_COLOURS[s.cls]
+    if status == scale.start:
+        return "#dddddd"
+    return "#56b4e9" if s.score >= 0.5 else "#f0e442" if s.score > 0 else "#d55e00"
 PILLAR_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#999933")
 # Dashes tell the lines apart on a black-and-white print.
 PILLAR_DASHES = ("6 3", "2 3", "10 3 2 3", "1 2", "12 4", "4 2 1 2", "8 2")
@@ -44,6 +60,14 @@ def esc(text) -> str:
 def report_html(report: dict, meta: dict, timeline: list[dict]) -> str:
     """The cover page: the summary first, then the charts, what needs attention, what changed in
     the period, and every recommendation (when ``report["recommendations"]`` is given)."""
+    token = _SCALE.set(Scale.from_dicts(report["statuses"]))
+    try:
+        return _page(report, meta, timeline)
+    finally:
+        _SCALE.reset(token)
+
+
+def _page(report: dict, meta: dict, timeline: list[dict]) -> str:
     title = f"Implementation report: {meta['brief']['title']} (as of {meta['as_of']})"
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -56,18 +80,16 @@ def report_html(report: dict, meta: dict, timeline: list[dict]) -> str:
         "</main>", "</body>", "</html>", ""])
 
 
-LABELS = {name: name.replace("_", " ").capitalize() for name in NAMES}
-_STATUS_WORD = re.compile(r"\b(" + "|".join(NAMES) + r")\b")
-
-
 def label(status: str) -> str:
-    """A status as a reader says it: ``not_assessed`` is "Not assessed"."""
-    return LABELS.get(status, status)
+    """A status as a reader says it: ``not_assessed`` is "Not assessed" (the scale's label)."""
+    scale = _SCALE.get()
+    return scale.label(status) if status in scale.by_id else status
 
 
 def labelled(text: str) -> str:
     """The tool's own wording (attention reasons) with its status ids as labels; never user text."""
-    return _STATUS_WORD.sub(lambda m: label(m.group()).lower(), text)
+    names = sorted(_SCALE.get().names, key=len, reverse=True)
+    return re.sub(r"\b(" + "|".join(map(re.escape, names)) + r")\b", lambda m: label(m.group()).lower(), text)
 
 
 # --- header and summary -----------------------------------------------------
@@ -83,8 +105,6 @@ def _header(meta: dict) -> str:
             f'<dl class="meta">{rows}</dl></header>')
 
 
-# The order a reader asks in: what is done, what is under way, then the rest.
-_SUMMARY_ORDER = ("implemented", "partial", "in_progress", "stalled", "no_action", "abandoned", "not_assessed")
 NAMES_IN_SENTENCE = 8
 
 
@@ -95,7 +115,7 @@ def _summary(report: dict) -> str:
                  _attention_sentence(report)]
     o = report["overall"]
     return (f'<section id="summary"><h2>Summary</h2><p class="overall"><span class="big">'
-            f'{exports.pct(o["progress"])}</span> <span>overall progress, {o["implemented"]} of {o["total"]} '
+            f'{exports.pct(o["progress"])}</span> <span>overall progress, {o["implemented"]} of {o["denominator"]} '
             f'recommendations implemented</span></p><ul class="summary">'
             + "".join(f"<li>{s}</li>" for s in sentences)
             + f'</ul><p class="rule">{esc(labelled(exports.rule_text(report)))}</p></section>')
@@ -107,7 +127,7 @@ def _counted(n: int, one: str, many: str | None = None) -> str:
 
 def _progress_sentence(report: dict) -> str:
     o = report["overall"]
-    parts = [f"{n} {label(s).lower()}" for s in _SUMMARY_ORDER if (n := o["by_status"][s])]
+    parts = [f"{n} {label(s).lower()}" for s in _SCALE.get().best_first() if (n := o["by_status"][s])]
     if not parts:
         return "No recommendation is in this report."
     return f"Of {_counted(o['total'], 'recommendation')}: {_and(parts)}."
@@ -130,7 +150,7 @@ def _key_sentence(report: dict) -> list[str]:
     key = report["key"]
     if not key:
         return []
-    done = sum(1 for k in key if k["status"] == "implemented")
+    done = sum(1 for k in key if _SCALE.get().cls(k["status"]) == "closed_implemented")
     return [f"{done} of the {_counted(len(key), 'key recommendation')} {'is' if done == 1 else 'are'} implemented."]
 
 
@@ -138,13 +158,13 @@ def _period(report: dict) -> tuple[str, list[dict]]:
     """The period the report looks back on: from ``--since``, else the recent window."""
     if report.get("changes_since"):
         return report["changes_since"]["since"], _since_changes(report["changes_since"])
-    start = dt.date.fromisoformat(report["as_of"]) - dt.timedelta(days=RECENT_DAYS - 1)
+    start = dt.date.fromisoformat(report["as_of"]) - dt.timedelta(days=report["windows"]["recent_days"] - 1)
     return start.isoformat(), report["recent"]
 
 
 def _since_changes(since: dict) -> list[dict]:
-    # "new_evidence" repeats changes already in the three lists: each change once.
-    return [*since["upgrades"], *since["downgrades"], *since.get("other", [])]
+    # "new_evidence" repeats changes already in the other lists: each change once.
+    return [c for _, key in SINCE_SECTIONS if key != "new_evidence" for c in since[key]]
 
 
 def _period_sentence(report: dict) -> str:
@@ -152,6 +172,7 @@ def _period_sentence(report: dict) -> str:
     span = f"From {_nobr(start)} to {_nobr(report['as_of'])}"
     if not changes:
         return f"{span}, no status changed."
+    score = _SCALE.get().score
     up = [c for c in changes if score(c["to"]) > score(c["from"])]
     down = [c for c in changes if score(c["to"]) < score(c["from"])]
     same = len(changes) - len(up) - len(down)
@@ -217,7 +238,7 @@ def _status_chart(report: dict) -> str:
 
 def _pillar_section(report: dict) -> Section:
     def breakdown(by_status: dict) -> str:
-        return ", ".join(f"{n} {label(s).lower()}" for s in NAMES if (n := by_status[s]))
+        return ", ".join(f"{n} {label(s).lower()}" for s, n in by_status.items() if n)
 
     rows = [[f"{p['id']} {p['name']}", exports.pct(p["progress"]), p["implemented"], p["total"],
              breakdown(p["by_status"])] for p in report["pillars"]]
@@ -234,7 +255,7 @@ def _bar_group(pid: str, name: str, summary: dict, top: int) -> str:
              f'text-anchor="end">{exports.pct(summary["progress"])} · {summary["implemented"]}/'
              f'{summary["total"]} implemented</text>')
     segments, x = [], 0.0
-    for status in NAMES:
+    for status in _SCALE.get().names:
         count = summary["by_status"][status]
         if count:
             width = CHART_WIDTH * count / summary["total"]
@@ -245,18 +266,18 @@ def _bar_group(pid: str, name: str, summary: dict, top: int) -> str:
 
 def _segment(pid: str, status: str, count: int, x: float, y: int, width: float) -> str:
     rect = (f'<rect x="{x:.2f}" y="{y}" width="{width:.2f}" height="{BAR_HEIGHT}" '
-            f'fill="{STATUS_COLOURS[status]}" class="seg-{status}">'
+            f'fill="{colour(status)}" class="seg-{status}">'
             f"<title>{esc(pid)}: {count} {label(status).lower()}</title></rect>")
     if width < 18:
         return rect
-    kind = "seg-count on-dark" if status in _DARK_FILLS else "seg-count"
+    kind = "seg-count on-dark" if colour(status) in _DARK_FILLS else "seg-count"
     return (rect + f'<text class="{kind}" x="{x + width / 2:.2f}" y="{y + 15}" '
             f'text-anchor="middle">{count}</text>')
 
 
 def _status_legend() -> str:
-    items = "".join(f'<li><span class="swatch" style="background:{STATUS_COLOURS[s]}"></span>{label(s)}</li>'
-                    for s in NAMES)
+    items = "".join(f'<li><span class="swatch" style="background:{colour(s)}"></span>{esc(label(s))}</li>'
+                    for s in _SCALE.get().names)
     return f'<ul class="legend" aria-label="Statuses">{items}</ul>'
 
 
@@ -429,12 +450,12 @@ def _sections(report: dict) -> list[str]:
     since = report.get("changes_since")
     if since:
         # Each change once: an upgrade with evidence is not listed again under "new evidence".
-        for title, key in (("Upgrades", "upgrades"), ("Downgrades", "downgrades"),
-                           ("Other changes (same score)", "other")):
-            if since.get(key) or key != "other":
-                parts.append(_changes(f"{title} since {since['since']}", since.get(key, [])))
+        for title, key in SINCE_SECTIONS:
+            if key != "new_evidence" and (since[key] or key in ("upgrades", "downgrades")):
+                parts.append(_changes(f"{title} since {since['since']}", since[key]))
     else:
-        parts.append(_changes(f"Changes in the last {RECENT_DAYS} days to {report['as_of']}", report["recent"]))
+        parts.append(_changes(f"Changes in the last {report['windows']['recent_days']} days to {report['as_of']}",
+                              report["recent"]))
     return parts
 
 
@@ -517,7 +538,7 @@ def _td(value) -> str:
 
 def _cell(value) -> str:
     if isinstance(value, Status):
-        return (f'<span class="status"><span class="swatch" style="background:{STATUS_COLOURS.get(value, "#fff")}">'
+        return (f'<span class="status"><span class="swatch" style="background:{colour(value)}">'
                 f"</span>{esc(label(value))}</span>")
     if isinstance(value, (list, tuple)):
         return "".join(f'<span class="evidence">{_link(url)}</span>' for url in value)

@@ -12,8 +12,18 @@ from collections.abc import Iterable
 from operator import itemgetter
 from typing import IO
 
-from alliance_cli.core.statuses import SCALE
-from alliance_cli.render.text import BAR_WIDTH, bar, breakdown, clean, write_tsv
+from alliance_cli.core.statuses import Scale
+from alliance_cli.render.text import (
+    BAR_WIDTH,
+    SINCE_SECTIONS,
+    bar,
+    breakdown,
+    clean,
+    implemented_of,
+    recent_title,
+    rule_line,
+    write_tsv,
+)
 
 # Mid-tone colours (256-colour palette) that keep a contrast of about 4:1 on a white and on a
 # black background alike: no yellow or cyan, which fade on a light one, nor plain blue,
@@ -27,6 +37,34 @@ STATUS_STYLES = {
 # colour, so that a bar still reads without colour.
 BAR_ORDER = ("implemented", "partial", "in_progress", "stalled", "no_action", "abandoned", "not_assessed")
 BAR_GLYPHS = {"implemented": "█", "partial": "▓", "in_progress": "▒"}
+# A brief's own statuses get a colour from their class and score.
+CLASS_STYLES = {"closed_implemented": "bold color(28)", "closed_not_implemented": "color(160) strike",
+                "excluded": "dim italic"}
+
+
+def style_of(status: str, scale: Scale | None = None) -> str:
+    if status in STATUS_STYLES or scale is None or status not in scale.by_id:
+        return STATUS_STYLES.get(status, "")
+    s = scale.by_id[status]
+    if s.cls in CLASS_STYLES:
+        return CLASS_STYLES[s.cls]
+    if status == scale.start:
+        return "dim"
+    return "bold color(32)" if s.score >= 0.5 else "bold color(166)" if s.score > 0 else "color(160)"
+
+
+def bar_order(scale: Scale) -> list[str]:
+    """Best first, the start status last: the default scale's own order, else by score."""
+    return list(BAR_ORDER) if set(scale.names) == set(BAR_ORDER) else scale.best_first()
+
+
+def glyph_of(status: str, scale: Scale) -> str:
+    if status in BAR_GLYPHS or set(scale.names) == set(BAR_ORDER):
+        return BAR_GLYPHS.get(status, "░")
+    s = scale.by_id[status]
+    if s.cls == "excluded":
+        return "░"
+    return "█" if s.score >= 1 else "▓" if s.score >= 0.5 else "▒" if s.score > 0 else "░"
 
 
 def make_console(stderr: bool = False, file: IO | None = None):
@@ -36,10 +74,10 @@ def make_console(stderr: bool = False, file: IO | None = None):
     return Console(stderr=stderr, file=file, markup=False, emoji=False, highlight=False)
 
 
-def status_text(status: str):
+def status_text(status: str, scale: Scale | None = None):
     from rich.text import Text
 
-    return Text(status, style=STATUS_STYLES.get(status, ""))
+    return Text(status, style=style_of(status, scale))
 
 
 def user_text(text: str, style: str = ""):
@@ -343,19 +381,25 @@ def log_table(rows: list[dict], out: IO | None = None, total: int | None = None)
 
 # --- statuses ---------------------------------------------------------------
 
-def statuses_table(out: IO | None = None) -> None:
+def statuses_table(scale: Scale, out: IO | None = None) -> None:
+    """The scale, one status a row; its label, spellings and class under the id."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(show_edge=False, header_style="bold")
-    for name in ("Status", "Score", "Definition"):
-        table.add_column(name)
-    for s in SCALE:
-        table.add_row(status_text(s.name), f"{s.score:g}", s.definition)
+    for name, options in (("Status", {"no_wrap": True}), ("Score", {"justify": "right"}), ("Definition", {})):
+        table.add_column(name, **options)
+    for s in scale.statuses:
+        spellings = ", ".join([s.label, *s.aliases])
+        about = Text.assemble(user_text(s.definition), "\n", (clean(f"{s.cls.replace('_', ' ')}; also {spellings}"),
+                                                                "dim"))
+        table.add_row(status_text(s.id, scale), f"{s.score:g}", about)
     make_console(file=out).print(table)
 
 
-def statuses_tsv(out: IO | None = None) -> None:
-    write_tsv(("status", "score", "definition"), ((s.name, f"{s.score:g}", s.definition) for s in SCALE), out)
+def statuses_tsv(scale: Scale, out: IO | None = None) -> None:
+    write_tsv(("status", "label", "score", "class", "aliases", "definition"),
+              ((s.id, s.label, f"{s.score:g}", s.cls, list(s.aliases), s.definition) for s in scale.statuses), out)
 
 
 # --- report -----------------------------------------------------------------
@@ -370,18 +414,17 @@ def report_lines(report: dict) -> Iterable[str]:
     yield clean(brief["title"])
     yield clean(f"{brief['author']}, {brief['publisher']}, {brief['published']} — as of {report['as_of']}")
     yield ""
-    yield (f"Overall  {bar(overall['progress'])} {overall['progress']:>4.0%}  "
-           f"{overall['implemented']}/{overall['total']} implemented")
-    yield f"Rule: {report['rule']}; denominator: {overall['total']} recommendations."
+    yield f"Overall  {bar(overall['progress'])} {overall['progress']:>4.0%}  {implemented_of(overall)}"
+    yield rule_line(report)
     yield ""
     width = max((len(p["id"]) for p in report["pillars"]), default=0)
     for p in report["pillars"]:
         yield (f"{p['id']:<{width}}  {bar(p['progress'])} {p['progress']:>4.0%}  "
-               f"{p['implemented']}/{p['total']} implemented  {clean(p['name'])}")
+               f"{implemented_of(p)}  {clean(p['name'])}")
         yield " " * (width + 2) + breakdown(p["by_status"])
     yield from _report_section("Key recommendations", [
         f"{k['id']:<12} {k['status']:<13} {clean(k['title'])}" for k in report["key"]])
-    yield from _report_section(f"Recent changes (last 30 days to {report['as_of']})", [
+    yield from _report_section(recent_title(report), [
         f"{c['date']}  {c['id']:<12} {c['from']} -> {c['to']}{'  (downgrade)' if c['downgrade'] else ''}"
         + (f"  {clean(c['note'])}" if c["note"] else "") for c in report["recent"]])
     yield from _report_section("Needs attention", [
@@ -399,7 +442,7 @@ def _change_line(c: dict) -> str:
 
 
 def _since_lines(since: dict) -> Iterable[str]:
-    for label, key in (("Upgrades", "upgrades"), ("Downgrades", "downgrades"), ("New evidence", "new_evidence")):
+    for label, key in SINCE_SECTIONS:
         yield from _report_section(f"{label} since {since['since']}", [_change_line(c) for c in since[key]])
 
 
@@ -443,24 +486,25 @@ def report_table(report: dict, out: IO | None = None) -> None:
     lines += page.flow(Text(), user_text(f"{brief['author']}, {brief['publisher']}, {brief['published']}"
                                          f" — as of {report['as_of']}", "dim"), 0)
     width = max([len("Overall"), *(len(clean(p["id"])) for p in report["pillars"])])
-    lines += [Text(), *page.flow(_bar_line("Overall".ljust(width), overall, "bold"), [], 0)]
-    lines += page.flow(Text(" " * (width + 2)), _breakdown_text(overall["by_status"]), width + 2)
-    lines += page.flow(Text(), Text(f"Rule: {report['rule']}; denominator: {overall['total']} recommendations.",
-                                    style="dim"), 6)
+    scale = Scale.from_dicts(report["statuses"])
+    lines += [Text(), *page.flow(_bar_line("Overall".ljust(width), overall, scale, "bold"), [], 0)]
+    lines += page.flow(Text(" " * (width + 2)), _breakdown_text(overall["by_status"], scale), width + 2)
+    lines += page.flow(Text(), Text(rule_line(report), style="dim"), 6)
     lines.append(Text())
     for p in report["pillars"]:
-        lines += page.flow(_bar_line(clean(p["id"]).ljust(width), p), user_text(p["name"]), width + 2)
-        lines += page.flow(Text(" " * (width + 2)), _breakdown_text(p["by_status"]), width + 2)
+        lines += page.flow(_bar_line(clean(p["id"]).ljust(width), p, scale), user_text(p["name"]), width + 2)
+        lines += page.flow(Text(" " * (width + 2)), _breakdown_text(p["by_status"], scale), width + 2)
     cap = TERMINAL_SECTION_ROWS
     lines += _section(page, "Key recommendations", report["key"],
-                      lambda k: _row(page, k["id"], status_text(k["status"]), user_text(k["title"])), cap)
-    lines += _section(page, f"Recent changes (last 30 days to {report['as_of']})", report["recent"],
+                      lambda k: _row(page, k["id"], status_text(k["status"], scale), user_text(k["title"])), cap)
+    lines += _section(page, recent_title(report), report["recent"],
                       lambda c: _change_rows(page, c), cap)
     lines += _section(page, "Needs attention", report["attention"],
-                      lambda a: _row(page, a["id"], status_text(a["status"]), Text("; ".join(a["reasons"]))), cap)
+                      lambda a: _row(page, a["id"], status_text(a["status"], scale),
+                                     Text("; ".join(a["reasons"]))), cap)
     if "changes_since" in report:
         since = report["changes_since"]
-        for label, key in (("Upgrades", "upgrades"), ("Downgrades", "downgrades"), ("New evidence", "new_evidence")):
+        for label, key in SINCE_SECTIONS:
             lines += _section(page, f"{label} since {since['since']}", since[key], lambda c: _change_rows(page, c))
     if "compare" in report:
         compare = report["compare"]
@@ -473,40 +517,38 @@ def report_table(report: dict, out: IO | None = None) -> None:
     page.print(lines)
 
 
-def _bar_line(label: str, summary: dict, style: str = ""):
+def _bar_line(label: str, summary: dict, scale: Scale, style: str = ""):
     from rich.text import Text
 
-    return Text.assemble((label, style), "  ", status_bar(summary["by_status"]),
-                         (f" {summary['progress']:>4.0%}  {summary['implemented']}/{summary['total']} implemented",
-                          style), "  ")
+    return Text.assemble((label, style), "  ", status_bar(summary["by_status"], scale),
+                         (f" {summary['progress']:>4.0%}  {implemented_of(summary)}", style), "  ")
 
 
-def status_bar(by_status: dict, width: int = BAR_WIDTH):
+def status_bar(by_status: dict, scale: Scale, width: int = BAR_WIDTH):
     """A stacked bar: a segment per status, in proportion to its count (largest remainders)."""
     from rich.text import Text
 
+    order = bar_order(scale)
     total = sum(by_status.values())
-    counts = {name: by_status.get(name, 0) for name in BAR_ORDER}
+    counts = {name: by_status.get(name, 0) for name in order}
     if not total:
-        return Text("░" * width, style=STATUS_STYLES["not_assessed"])
+        return Text("░" * width, style=style_of(scale.start, scale))
     cells = {name: n * width // total for name, n in counts.items()}
     left = width - sum(cells.values())
-    for name in sorted(BAR_ORDER, key=lambda n: -(counts[n] * width % total))[:left]:
+    for name in sorted(order, key=lambda n: -(counts[n] * width % total))[:left]:
         cells[name] += 1
     bar = Text()
-    for name in BAR_ORDER:
-        bar.append(BAR_GLYPHS.get(name, "░") * cells[name], style=STATUS_STYLES[name])
+    for name in order:
+        bar.append(glyph_of(name, scale) * cells[name], style=style_of(name, scale))
     return bar
 
 
-def _breakdown_text(by_status: dict) -> list:
+def _breakdown_text(by_status: dict, scale: Scale) -> list:
     """"6 not_assessed, 1 implemented" in scale order, each status in its colour: the bars' legend."""
     from rich.text import Text
 
-    from alliance_cli.core.statuses import NAMES
-
-    present = [name for name in NAMES if by_status.get(name)]
-    return [Text.assemble(f"{by_status[name]} ", status_text(name), "," if i < len(present) - 1 else "")
+    present = [name for name, n in by_status.items() if n]
+    return [Text.assemble(f"{by_status[name]} ", status_text(name, scale), "," if i < len(present) - 1 else "")
             for i, name in enumerate(present)]
 
 

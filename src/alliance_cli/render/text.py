@@ -10,8 +10,6 @@ from typing import IO
 
 import orjson
 
-from alliance_cli.core.statuses import NAMES
-
 # What never reaches the output as it is: every control (Cc: C0, DEL, C1), format
 # (Cf: bidi marks and overrides, zero-width characters, the soft hyphen, U+061C,
 # U+FEFF, tag characters...), line and paragraph separator (Zl, Zp: splitlines
@@ -126,4 +124,31 @@ def bar(progress: float) -> str:
 
 
 def breakdown(by_status: dict) -> str:
-    return ", ".join(f"{n} {name}" for name in NAMES if (n := by_status[name]))
+    """"6 not_assessed, 1 implemented", in the scale's order (``by_status`` keeps it)."""
+    return ", ".join(f"{n} {name}" for name, n in by_status.items() if n)
+
+
+def rule_line(report: dict) -> str:
+    """How the figures are made: the scale's scores, the denominator and what it leaves out."""
+    overall = report["overall"]
+    line = f"Rule: {report['rule']}; denominator: {overall['denominator']} recommendations"
+    if overall["excluded"]:
+        left_out = {s["id"] for s in report["statuses"] if s["class"] == "excluded"}
+        why = ", ".join(f"{n} {name}" for name, n in overall["by_status"].items() if n and name in left_out)
+        line += f" ({overall['excluded']} of {overall['total']} excluded: {why})"
+    return line + "."
+
+
+def implemented_of(summary: dict) -> str:
+    """"3/17 implemented": out of the denominator, as the rate is."""
+    return f"{summary['implemented']}/{summary['denominator']} implemented"
+
+
+# The report's sections of what changed since a date, each kind under its own heading.
+SINCE_SECTIONS = (("Assessments", "assessments"), ("Upgrades", "upgrades"), ("Downgrades", "downgrades"),
+                  ("Other changes (same score)", "other"), ("Reassessments", "reassessments"),
+                  ("New evidence", "new_evidence"))
+
+
+def recent_title(report: dict) -> str:
+    return f"Recent changes (last {report['windows']['recent_days']} days to {report['as_of']})"

@@ -23,7 +23,7 @@ import zlib
 from pathlib import Path
 
 from alliance_cli.core.history import id_of, parts, skeletons
-from alliance_cli.core.model import BODY_FIELDS, HEAD_FIELDS, NOTE_FIELDS
+from alliance_cli.core.model import BODY_FIELDS, HEAD_FIELDS, NOTE_FIELDS, with_who
 
 SHARDS = 64
 BODIES_SUFFIX = ".bodies"
@@ -64,7 +64,7 @@ def split(rec: dict, seq: int) -> tuple[dict, dict, dict[str, dict]]:
     head["seq"] = seq
     head["body"] = body_key(rec["id"], body)
     head["history"] = skeletons(rec["history"])
-    notes = {e["id"]: {k: e[k] for k in NOTE_FIELDS} for e in rec["history"]}
+    notes = {e["id"]: {k: e[k] for k in NOTE_FIELDS} for e in map(with_who, rec["history"])}
     return head, body, notes
 
 
@@ -76,5 +76,5 @@ def join(head: dict, body: dict, notes: dict[str, dict]) -> dict:
     """The whole recommendation again, as `show` and `export` give it."""
     rec = {k: head[k] for k in HEAD_FIELDS if k in head}
     rec.update(body)
-    rec["history"] = [{**(fields := parts(skel)), **notes[fields["id"]]} for skel in head["history"]]
+    rec["history"] = [with_who({**(fields := parts(skel)), **notes[fields["id"]]}) for skel in head["history"]]
     return rec

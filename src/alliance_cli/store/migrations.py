@@ -17,7 +17,7 @@ user should be told, once, when the upgraded tracker is first saved.
 from collections.abc import Callable
 from pathlib import Path
 
-from alliance_cli.core.model import REC_FIELDS, FieldError, check_recommendation
+from alliance_cli.core.model import REC_FIELDS, FieldError, check_recommendation, with_who
 from alliance_cli.errors import StoreError
 from alliance_cli.store import schema
 from alliance_cli.store.layout import JOURNAL, META, RECS
@@ -73,10 +73,53 @@ def _v4_second_edition_of_the_shipped_brief(tables: dict) -> str | None:
             f"{', '.join(r['id'] for r in added)} to this tracker, not assessed")
 
 
+def _v5_scale_issue_dates_and_who(tables: dict) -> None:
+    """v5: the tracker's own status scale (here the seven it always had, unchanged in meaning)
+    and review cycle; each recommendation's issue date (the brief's publication, or its first
+    event if earlier: no history becomes invalid); events' ``by`` and ``recorded_by``, unknown
+    for those recorded before; journal entries' ids (made from what they hold, so that copies
+    of one tracker upgraded apart agree) and ``undoes`` naming them by id."""
+    import hashlib
+
+    from alliance_cli.core.brief import published_day
+    from alliance_cli.core.progress import STALE_DAYS
+    from alliance_cli.core.statuses import DEFAULT_SCALE
+
+    meta = tables[META]["1"]
+    meta["statuses"], meta["review_days"] = DEFAULT_SCALE.as_dicts(), STALE_DAYS
+    published = published_day(str(meta["brief"]["published"]))
+    # A hand-edited older file may hold anything: what is not as expected is left as it is,
+    # for the checks after the last step to refuse with its path.
+    for rec in (r for r in tables[RECS] if type(r) is dict and type(r.get("history")) is list):
+        events = [e for e in rec["history"] if type(e) is dict]
+        rec["history"] = [with_who(e) if type(e) is dict else e for e in rec["history"]]
+        rec["issued"] = min([published, *(e["date"] for e in events if _is_day(e.get("date")))])
+    ids = {}
+    entries = {k: e for k, e in tables[JOURNAL].items() if type(e) is dict} if type(tables[JOURNAL]) is dict else {}
+    for key, entry in entries.items():
+        made = f"{key} {entry.get('at')} {entry.get('command')}"
+        ids[key] = entry["id"] = hashlib.sha256(made.encode()).hexdigest()[:16]
+        entry["recorded_by"] = ""
+    for entry in entries.values():
+        if "undoes" in entry and type(entry["undoes"]) is int:
+            entry["undoes"] = ids.get(str(entry["undoes"]), str(entry["undoes"]))
+
+
+def _is_day(value) -> bool:
+    from alliance_cli.core.model import check_iso_date
+
+    try:
+        check_iso_date(value, "date", allow_future=True)
+    except FieldError:
+        return False
+    return True
+
+
 MIGRATIONS: list[tuple[int, Callable[[dict], str | None]]] = [
     (2, _v2_add_journal),
     (3, _v3_recommendations_in_order),
     (4, _v4_second_edition_of_the_shipped_brief),
+    (5, _v5_scale_issue_dates_and_who),
 ]
 SCHEMA = MIGRATIONS[-1][0]
 SPLIT = 3  # the first schema of a head and its bodies
@@ -86,14 +129,14 @@ def backup_path(path: Path, version: int) -> Path:
     return path.with_name(f"{path.name}.bak-v{version}")
 
 
-def upgrade(tables: dict, path: Path, *, now: str) -> tuple[dict, list[str]]:
+def upgrade(tables: dict, path: Path, version: int, *, now: str) -> tuple[dict, list[str]]:
     """An older tracker brought to SCHEMA, every record checked: the whole tracker, and notices.
 
-    ``tables`` is the one file's tables (schema 1 or 2) or a whole tracker (3 on).
+    ``tables`` is the one file's tables (schema 1 or 2) or a whole tracker (3 on), of ``version``.
     """
     notices = []
     try:
-        pillar_ids = schema.check_meta(tables.get(META, {}), META)
+        pillar_ids = schema.check_meta(tables.get(META, {}), META, version)
         meta = tables[META]["1"]
         for target, step in MIGRATIONS:
             if target > meta["schema"]:
@@ -103,9 +146,10 @@ def upgrade(tables: dict, path: Path, *, now: str) -> tuple[dict, list[str]]:
                 meta["schema"] = target
         if set(tables) != {META, RECS, JOURNAL}:
             raise FieldError("(top level)", f"unknown table {min(set(tables) - {META, RECS, JOURNAL})!r}")
+        names = schema.scale_of(meta).names
         for i, rec in enumerate(tables[RECS]):
-            check_recommendation(rec, f"{RECS}[{i}]", pillar_ids, with_history=True)
-        schema.check_journal(tables[JOURNAL], JOURNAL)
+            check_recommendation(rec, f"{RECS}[{i}]", pillar_ids, names, with_history=True)
+        schema.check_journal(tables[JOURNAL], JOURNAL, SCHEMA)
     except FieldError as exc:
         raise StoreError(f"{path}: {exc.path}: {exc.problem}: fix it by hand or restore it from its .bak") from None
     return tables, notices

@@ -12,7 +12,7 @@ from pathlib import Path
 from alliance_cli.core.model import (
     ID_LINES,
     ID_MAX,
-    SKELETON_LINES,
+    NOTE_FIELDS,
     TITLE_MAX,
     FieldError,
     check_body_fields,
@@ -22,9 +22,12 @@ from alliance_cli.core.model import (
     check_iso_date,
     check_list,
     check_note,
+    check_scale,
     check_skeletons,
     check_text,
+    skeleton_patterns,
 )
+from alliance_cli.core.statuses import DEFAULT_SCALE, Scale
 from alliance_cli.errors import StoreError
 from alliance_cli.store.layout import EVENTS, JOURNAL, META, RECS
 
@@ -56,31 +59,49 @@ def _refuse(path: Path, exc: FieldError):
     return StoreError(f"{path}: {exc.path}: {exc.problem}: fix it by hand or restore it from its .bak")
 
 
-def check_head(tables: dict, path: Path) -> None:
+# Schema 5 gave the tracker its own scale and review cycle, recommendations their issue
+# date, events who said and who recorded them, journal entries an id and who recorded them.
+SCALED = 5
+
+
+def check_head(tables: dict, path: Path, version: int) -> None:
+    """A head of ``version`` (3 on; older ones are upgraded after this check)."""
     try:
         check_fields(tables, "(top level)", (META, RECS, JOURNAL))
-        pillar_ids = check_meta(tables[META], META)
-        if not _all_look_right(tables[RECS], pillar_ids):
-            _explain(tables[RECS], pillar_ids)
-        check_journal(tables[JOURNAL], JOURNAL)
+        pillar_ids = check_meta(tables[META], META, version)
+        names = scale_of(tables[META]["1"]).names
+        if not _all_look_right(tables[RECS], pillar_ids, names, version):
+            _explain(tables[RECS], pillar_ids, names, version)
+        check_journal(tables[JOURNAL], JOURNAL, version)
     except FieldError as exc:
         raise _refuse(path, exc) from None
 
 
-_HEAD_KEYS = frozenset(("id", "pillar", "title", "key", "seq", "body", "history"))
-_HEAD_KEYS_DUE = _HEAD_KEYS | {"due"}
+def scale_of(meta: dict) -> Scale:
+    """The tracker's status scale (before schema 5, always the default one)."""
+    return Scale.from_dicts(meta["statuses"]) if "statuses" in meta else DEFAULT_SCALE
 
 
-def _all_look_right(recs: dict, pillar_ids: set[str]) -> bool:
+def head_keys(version: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The required and optional fields of a recommendation in a head of ``version``."""
+    required = ("id", "pillar", "title", "key", "seq", "body", "history") + (("issued",) if version >= SCALED else ())
+    return required, ("due",)
+
+
+def _all_look_right(recs: dict, pillar_ids: set[str], names: tuple[str, ...], version: int) -> bool:
     """Yes or no for every recommendation at once, the common case (every command pays for
     it), column by column at C speed: no Python step per recommendation. The rules are
     ``_explain``'s, which says which field is wrong when this says no."""
     keys, docs = list(recs), list(recs.values())
+    required, optional = head_keys(version)
+    shapes = {frozenset(required), frozenset(required + optional)}
+    lines = skeleton_patterns(names)[1]
     try:
         if not ID_LINES.fullmatch("".join([key + "\n" for key in keys])) or max(map(len, keys), default=0) > ID_MAX:
             return False
-        if not {type(doc) for doc in docs} <= {dict} or not set(map(frozenset, docs)) <= {_HEAD_KEYS, _HEAD_KEYS_DUE}:
+        if not {type(doc) for doc in docs} <= {dict} or not set(map(frozenset, docs)) <= shapes:
             return False
+        issued = [doc["issued"] for doc in docs] if version >= SCALED else []
         titles, histories = list(map(itemgetter("title"), docs)), list(map(itemgetter("history"), docs))
         dues = [doc["due"] for doc in docs if "due" in doc]
         return (list(map(itemgetter("id"), docs)) == keys
@@ -91,11 +112,22 @@ def _all_look_right(recs: dict, pillar_ids: set[str]) -> bool:
                 and max(map(len, titles), default=1) <= TITLE_MAX and min(map(len, map(str.strip, titles)), default=1)
                 and all(map(str.startswith, map(itemgetter("body"), docs), map("{}@".format, keys)))
                 and {type(h) for h in histories} <= {list}
-                and all(map(SKELETON_LINES.fullmatch, map("\n".join, histories)))
+                and all(map(lines.fullmatch, map("\n".join, histories)))
                 and all(map(list.__eq__, map(sorted, map(set, histories)), histories))  # in order, each event once
-                and all(map(_is_due, dues)))
+                and all(map(_is_due, dues))
+                and all(map(_is_issued, set(issued)))
+                and (version < SCALED  # no event before its recommendation was issued
+                     or all(not h or h[0] >= day for h, day in zip(histories, issued, strict=True))))
     except (TypeError, AttributeError):  # an unhashable pillar, a body or skeleton that is not a string
         return False
+
+
+def _is_issued(value) -> bool:
+    try:
+        check_iso_date(value, "issued")
+    except FieldError:
+        return False
+    return True
 
 
 def _is_due(value) -> bool:
@@ -106,11 +138,11 @@ def _is_due(value) -> bool:
     return True
 
 
-def _explain(recs: dict, pillar_ids: set[str]) -> None:
+def _explain(recs: dict, pillar_ids: set[str], names: tuple[str, ...], version: int) -> None:
     """Raise for the first field that breaks a rule."""
     for key, rec in recs.items():
             where = f"{RECS}.{key}"
-            check_fields(rec, where, ("id", "pillar", "title", "key", "seq", "body", "history"), ("due",))
+            check_fields(rec, where, *head_keys(version))
             check_head_fields(rec, where, pillar_ids)
             if rec["id"] != key:
                 raise FieldError(f"{where}.id", f"{rec['id']!r} is filed under {key!r}")
@@ -118,14 +150,21 @@ def _explain(recs: dict, pillar_ids: set[str]) -> None:
                 raise FieldError(f"{where}.seq", "must be a whole number")
             if type(rec["body"]) is not str or not rec["body"].startswith(key + "@"):
                 raise FieldError(f"{where}.body", f"must name a body of {key} ({key}@…)")
-            check_skeletons(rec["history"], f"{where}.history")
+            check_skeletons(rec["history"], f"{where}.history", names)
+            if rec["history"] and "issued" in rec and rec["history"][0] < rec["issued"]:
+                raise FieldError(f"{where}.history[0]", f"dated before {key} was issued ({rec['issued']})")
 
 
-def check_meta(table: dict, where: str) -> set[str]:
+def check_meta(table: dict, where: str, version: int) -> set[str]:
     """The meta table's one document; returns the pillar ids."""
     if list(table) != ["1"]:
         raise FieldError(where, "must hold exactly one document, numbered 1")
-    meta = check_fields(table["1"], f"{where}.1", ("schema", "brief", "pillars", "created_at"), ("migrations",))
+    scaled = ("statuses", "review_days") if version >= SCALED else ()
+    meta = check_fields(table["1"], f"{where}.1", ("schema", "brief", "pillars", "created_at", *scaled),
+                        ("migrations",))
+    if scaled:
+        check_scale(meta["statuses"], f"{where}.1.statuses")
+        check_review_days(meta["review_days"], f"{where}.1.review_days")
     brief = check_fields(meta["brief"], f"{where}.1.brief", BRIEF_FIELDS, ("url",))
     for name in brief:
         check_text(brief[name], f"{where}.1.brief.{name}")
@@ -143,16 +182,30 @@ def _check_pillar(pillar, where: str) -> None:
     check_text(pillar["description"], f"{where}.description")
 
 
-def check_journal(table: dict, where: str) -> None:
+def check_review_days(value, where: str) -> int:
+    if type(value) is not int or not 1 <= value <= 36500:
+        raise FieldError(where, f"must be a whole number of days from 1 to 36500, found {value!r}")
+    return value
+
+
+def check_journal(table: dict, where: str, version: int) -> None:
+    scaled = version >= SCALED
+    ids = set()
     for key, entry in table.items():
         at = f"{where}.{key}"
         if not key.isdigit():
             raise FieldError(at, "journal entries are numbered")
-        check_fields(entry, at, ("command", "at", "changes"), ("undoes", "undid"))
+        check_fields(entry, at, ("command", "at", "changes", *(("id", "recorded_by") if scaled else ())),
+                     ("undoes", "undid"))
         check_text(entry["command"], f"{at}.command")
         check_text(entry["at"], f"{at}.at")
-        if "undoes" in entry and type(entry["undoes"]) is not int:
-            raise FieldError(f"{at}.undoes", "must be a journal entry's number")
+        if scaled:
+            check_text(entry["recorded_by"], f"{at}.recorded_by")
+            if type(entry["id"]) is not str or not entry["id"] or entry["id"] in ids:
+                raise FieldError(f"{at}.id", "must be an id no other journal entry has")
+            ids.add(entry["id"])
+        if "undoes" in entry and type(entry["undoes"]) is not (str if scaled else int):
+            raise FieldError(f"{at}.undoes", "must name a journal entry")
         check_list(entry["changes"], f"{at}.changes", _check_change)
 
 
@@ -170,14 +223,15 @@ def _check_change(change, where: str) -> None:
         check_text(change["event"], f"{where}.event")
 
 
-def check_bodies(tables: dict, path: Path) -> None:
+def check_bodies(tables: dict, path: Path, version: int) -> None:
+    note_fields = NOTE_FIELDS if version >= SCALED else ("note", "evidence")
     try:
         check_fields(tables, "(top level)", (), (RECS, EVENTS))
         for key, body in tables.get(RECS, {}).items():
             check_fields(body, f"{RECS}.{key}", ("text", "section", "actors", "initiatives", "sources"), ("quote",))
             check_body_fields(body, f"{RECS}.{key}")
         for key, note in tables.get(EVENTS, {}).items():
-            check_fields(note, f"{EVENTS}.{key}", ("note", "evidence"))
-            check_note(note, f"{EVENTS}.{key}")
+            check_fields(note, f"{EVENTS}.{key}", note_fields)
+            check_note({"by": "", "recorded_by": "", **note}, f"{EVENTS}.{key}")
     except FieldError as exc:
         raise _refuse(path, exc) from None

@@ -21,11 +21,12 @@ from alliance_cli.core.model import (
     BODY_FIELDS,
     HEAD_FIELDS,
     FieldError,
+    check_note,
     check_recommendation,
     check_text,
     check_url,
 )
-from alliance_cli.core.statuses import parse_status
+from alliance_cli.core.statuses import Scale
 from alliance_cli.errors import InputError, StoreError
 from alliance_cli.store import files, layout, schema
 from alliance_cli.store.layout import EVENTS, JOURNAL, META, RECS
@@ -53,6 +54,8 @@ class State:
         self.meta_table = table(self.head, META)
         self.recs = table(self.head, RECS, keyed=True)
         self.journal = table(self.head, JOURNAL)
+        self.version = self.meta["schema"]
+        self.scale: Scale = schema.scale_of(self.meta)
         self._bodies: dict[str, MemoryStorage] = {}
         for shard, tables in (bodies or {}).items():  # a new or migrated tracker: every body in memory
             self._bodies[shard] = MemoryStorage(tables, writable=writable)
@@ -63,6 +66,7 @@ class State:
         # What this command changed, as reversible operations for the journal.
         self.changes: list[dict] = []
         self.journal_extra: dict = {}
+        self.user = ""  # who is recording (``identity.recorded_by``), set by ``Tracker.write``
 
     # --- reading ------------------------------------------------------------------
 
@@ -77,6 +81,13 @@ class State:
     @property
     def pillars(self) -> list[dict]:
         return self.meta["pillars"]
+
+    @property
+    def review_days(self) -> int:
+        """After how many days without an update an open recommendation needs attention."""
+        from alliance_cli.core.progress import STALE_DAYS
+
+        return self.meta.get("review_days", STALE_DAYS)
 
     def recommendations(self) -> list[dict]:
         """Every recommendation's head (id, pillar, title, key, due, history skeleton), in the brief's order."""
@@ -150,7 +161,7 @@ class State:
             path = layout.shard_path(self.path, shard)
             raw = files.read_file(path)
             tables = {} if raw is None else files.parse(path, raw, "an alliance body file")
-            schema.check_bodies(tables, path)
+            schema.check_bodies(tables, path, self.version)
             self._bodies[shard] = MemoryStorage(tables, writable=self.writable)
             if self.writable:
                 self._set_aside_unused(shard)
@@ -182,26 +193,45 @@ class State:
 
     # --- changing -----------------------------------------------------------------
 
-    def update_status(self, rec_id: str, status: str, *, date: str | None = None,
-                      note: str = "", evidence: tuple[str, ...] = ()) -> tuple[dict, dict]:
-        """Append a status change; returns (recommendation after, the new event)."""
+    def update_status(self, rec_id: str, status: str, *, date: str | None = None, note: str = "",
+                      evidence: tuple[str, ...] = (), by: str = "") -> tuple[dict, dict]:
+        """Append a status change; returns (recommendation after, the new event).
+
+        Refused: a date before the recommendation was issued, and an exact repeat of an event
+        it has (same date, status, note and evidence), so a script run twice adds nothing."""
         rec = self.get(rec_id)
-        new = parse_status(status)
+        new = self.scale.parse(status)
         _as_input(check_text, note, "--note")
-        when = dates.parse_date(date) if date is not None else dates.today()
+        when = (dates.parse_date(date) if date is not None else dates.today()).isoformat()
+        if when < rec["issued"]:
+            raise InputError(f"{rec['id']} was issued on {rec['issued']}: a status on {when} cannot predate it "
+                             f"(change the issue date with `alliance edit {rec['id']} --issued DATE`)")
         urls = [_as_input(check_url, url.strip(), "--evidence") for url in evidence]
-        event = {"id": new_event_id(), "date": when.isoformat(), "recorded_at": dates.now_stamp(),
-                 "from": history.status_at(rec["history"], when.isoformat()), "to": new,
-                 "note": note, "evidence": urls}
+        event = {"date": when, "from": history.status_at(rec["history"], when, self.scale.start), "to": new,
+                 "note": note, "evidence": urls, "by": by.strip(), "recorded_by": self.user}
+        _as_input(check_note, event, "--by")
+        self._refuse_repeat(rec, event)
+        event = {"id": new_event_id(), "recorded_at": dates.now_stamp(), **event}  # only once it is taken
         self._add_events(rec, [event])
         self.changes.append({"op": "add_event", "rec": rec["id"], "event": event["id"]})
         return self.recs.get(doc_id=rec.doc_id), event
 
+    def _refuse_repeat(self, rec: Document, event: dict) -> None:
+        """An event the same as one the recommendation has, but for its ids and times."""
+        same_day = [history.id_of(s) for s in rec["history"]
+                    if history.date_of(s) == event["date"] and history.status_of(s) == event["to"]]
+        for event_id, body in self.notes((rec["id"], e) for e in same_day):
+            if body["note"] == event["note"] and body["evidence"] == event["evidence"]:
+                raise InputError(f"{rec['id']} already has this update ({event['to']} on {event['date']}, "
+                                 f"same note and evidence: event {event_id}): nothing recorded")
+
     def add_recommendation(self, fields: dict, events: list[dict] = ()) -> dict:
-        """A new recommendation (checked as a brief file's are), at the end of the brief's order."""
-        rec = {**fields, "history": history.ordered(events)}
+        """A new recommendation (checked as a brief file's are), at the end of the brief's order;
+        issued today unless ``fields`` say when."""
+        rec = {"issued": dates.today().isoformat(), **fields, "history": history.ordered(events)}
         try:
-            check_recommendation(rec, "recommendation", {p["id"] for p in self.pillars}, with_history=True)
+            check_recommendation(rec, "recommendation", {p["id"] for p in self.pillars}, self.scale.names,
+                                 with_history=True)
         except FieldError as exc:
             raise InputError(f"{exc.path.replace('recommendation.', '--')}: {exc.problem}") from None
         if any(doc["id"].upper() == rec["id"].upper() for doc in self.recs.all()):
@@ -219,7 +249,8 @@ class State:
             return False
         merged = {k: v for k, v in {**whole, **changed}.items() if v is not None}
         try:
-            check_recommendation(merged, "recommendation", {p["id"] for p in self.pillars}, with_history=True)
+            check_recommendation(merged, "recommendation", {p["id"] for p in self.pillars}, self.scale.names,
+                                 with_history=True)
         except FieldError as exc:
             raise InputError(f"{exc.path.replace('recommendation.', '--')}: {exc.problem}") from None
         self._set_fields(whole["id"], changed)
@@ -253,7 +284,7 @@ class State:
 
     def revert(self, entry: Document) -> None:
         """Reverse a journal entry's operations, newest first, recording what was removed."""
-        self.journal_extra = {"undoes": entry.doc_id, "undid": entry["command"]}
+        self.journal_extra = {"undoes": entry["id"], "undid": entry["command"]}
         for change in reversed(entry["changes"]):
             self.changes.append(getattr(self, "_revert_" + change["op"])(change))
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from alliance_cli.core import dates, history, journal
 from alliance_cli.core.model import BODY_FIELDS, HEAD_FIELDS
 from alliance_cli.errors import InputError, Interrupted, StoreError
-from alliance_cli.store import files, layout, migrations, schema
+from alliance_cli.store import files, identity, layout, migrations, schema
 from alliance_cli.store.layout import JOURNAL, META, RECS
 from alliance_cli.store.state import State, files_identity, whole_state
 
@@ -28,9 +28,13 @@ class TrackerExists(InputError):
 
 def seed_whole(brief: dict, now: str) -> dict:
     """A new tracker of ``brief`` (a validated brief file or export), at the current schema."""
-    recs = [{**{k: r[k] for k in (*HEAD_FIELDS, *BODY_FIELDS) if k in r},
+    from alliance_cli.core.brief import REVIEW_DAYS, issued_of, scale_of
+
+    published = brief["brief"]["published"]
+    recs = [{**{k: r[k] for k in (*HEAD_FIELDS, *BODY_FIELDS) if k in r}, "issued": issued_of(r, published),
              "history": history.ordered(r.get("history", []))} for r in brief["recommendations"]]
-    meta = {"schema": migrations.SCHEMA, "brief": brief["brief"], "pillars": brief["pillars"], "created_at": now}
+    meta = {"schema": migrations.SCHEMA, "brief": brief["brief"], "pillars": brief["pillars"], "created_at": now,
+            "statuses": scale_of(brief).as_dicts(), "review_days": brief.get("review_days", REVIEW_DAYS)}
     return {META: {"1": meta}, RECS: recs, JOURNAL: {}}
 
 
@@ -71,12 +75,12 @@ class Tracker:
         tables = files.parse(self.path, raw)
         version = schema.version_of(tables, self.path)
         if version >= migrations.SPLIT:
-            schema.check_head(tables, self.path)
+            schema.check_head(tables, self.path, version)
             state = State(self.path, tables, writable=writable, identity=identity)
             if version == migrations.SCHEMA:
                 return state, None
             tables = state.whole()
-        whole, notices = migrations.upgrade(tables, self.path, now=dates.now_stamp())
+        whole, notices = migrations.upgrade(tables, self.path, version, now=dates.now_stamp())
         upgraded = whole_state(self.path, whole, writable=writable)
         if writable:
             upgraded.adopt_leftovers()  # the old bodies stay whole until the new head is in
@@ -92,10 +96,11 @@ class Tracker:
                 state, migrated = whole_state(self.path, self._seed(), writable=True), None
             else:
                 state, migrated = self._load(writable=True)
+            state.user = identity.recorded_by(self.path)
             try:
                 yield state
                 if state.changes:
-                    state.journal.insert(journal.entry(command, state.changes, dates.now_stamp(),
+                    state.journal.insert(journal.entry(command, state.changes, dates.now_stamp(), state.user,
                                                        state.journal_extra))
                 files.crash_point("before-commit")
             except KeyboardInterrupt:
