@@ -22,7 +22,7 @@ def test_log_lists_changes_newest_first(backdated, run):
     assert [r["id"] for r in log(run, "--since", "2024-02-01")] == ["ECON-1", "SEC-1"]
     plain = run("log").stdout.splitlines()
     assert plain[0].startswith("date\tid\tkind\tfrom\tto\tnote") and len(plain) == 4
-    assert plain[0].endswith("\trecorded_at\tevent\tcommand")
+    assert plain[0].endswith("\trecorded_at\tevent\tcommand\tby\trecorded_by")
     table = run("log", "--format", "table").stdout
     assert "implemented" in table and "example.org/e" in table
 
@@ -124,7 +124,8 @@ def test_log_markdown_and_csv_carry_the_kind(run):
 
     rows = read_csv_rows(run("log", "--format", "csv").stdout)
     header = rows[0]
-    assert header[-2:] == ["kind", "command"] and rows[1][-2:] == ["add", "add SEC-9"]
+    assert header[-4:] == ["kind", "command", "by", "recorded_by"]
+    assert rows[1][-4:] == ["add", "add SEC-9", "", "Test Analyst"]  # who ran it
 
 
 def test_a_command_row_shows_hostile_text_safely(run, seeded, tmp_path):

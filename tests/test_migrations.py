@@ -19,9 +19,10 @@ import pytest
 
 from alliance_cli.core.brief import load_brief, shipped_brief_path
 from alliance_cli.core.model import REC_FIELDS
+from alliance_cli.core.statuses import DEFAULT_SCALE
 from alliance_cli.store import layout, migrations
 
-from conftest import digest, tree_state
+from conftest import TESTER, digest, tree_state
 
 FIXTURES = Path(__file__).parent / "fixtures"
 V1, V2 = FIXTURES / "tracker-v1.json", FIXTURES / "tracker-v2.json"
@@ -230,3 +231,23 @@ def test_a_v3_tracker_of_head_and_bodies_upgrades_whole(run, db):
         {after["SEC-1"]["history"][-1]["id"]}
     assert {i: v for i, v in after.items() if i != "SEC-1"} == {i: v for i, v in shown.items() if i != "SEC-1"}
     assert orjson.loads(db.read_bytes())["meta"]["1"]["schema"] == migrations.SCHEMA
+
+
+def test_v5_gives_the_default_scale_issue_dates_that_keep_every_history_and_journal_ids(run, db):
+    install(V2, db)
+    shown = {r["id"]: json.loads(run("show", r["id"], "--json").stdout)
+             for r in json.loads(run("list", "--json").stdout)}
+    # The brief's publication, unless a recommendation's history began earlier (CYBER-1's did).
+    assert shown["CYBER-1"]["issued"] == shown["CYBER-1"]["history"][0]["date"] == "2023-11-02"
+    for rec in shown.values():
+        first = min([e["date"] for e in rec["history"]], default="9999")
+        assert rec["issued"] == min(first, "2024-03-01"), rec["id"]
+    assert all(e["by"] == e["recorded_by"] == "" for rec in shown.values() for e in rec["history"])
+    run("update-status", "SEC-8", "partial")  # the first write saves the upgrade
+    head = orjson.loads(db.read_bytes())
+    meta, journal = head["meta"]["1"], [head["journal"][k] for k in sorted(head["journal"], key=int)]
+    assert [s["id"] for s in meta["statuses"]] == list(DEFAULT_SCALE.names) and meta["review_days"] == 180
+    ids = [entry["id"] for entry in journal]
+    assert len(set(ids)) == len(ids) and all(len(i) == 16 for i in ids)
+    assert all(entry["undoes"] in ids for entry in journal if "undoes" in entry)
+    assert journal[-1]["recorded_by"] == TESTER and all(e["recorded_by"] == "" for e in journal[:-1])

@@ -253,6 +253,8 @@ def log(
         "--limit", "-n", metavar="N", min=0,
         help=f"The newest N rows (0: all). Default: the newest {LOG_TERMINAL_ROWS} on a terminal, else all.")]
     = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="WHO", help="Only status changes whose `by` contains WHO (any case).")] = None,
     *, out: Output,
 ):
     """Status changes and every other writing command (add, edit, import, undo), newest first."""
@@ -265,6 +267,9 @@ def log(
     kinds = list(dict.fromkeys(_log_kind(k) for k in kind or ()))
     entries = journal.log_entries(state.recommendations(), state.journal_entries(), state.scale.start, wanted,
                                   start, set(kinds))
+    if by is not None:  # who said it is in the bodies: read the notes of every change once
+        said = {event for event, body in state.notes(journal.noted(entries)) if journal.said_by(body, by)}
+        entries = [e for e in entries if e[1] is not None and journal.event_of(e) in said]
     total = len(entries)
     if limit is None and out.fmt == "table":
         limit = LOG_TERMINAL_ROWS
@@ -272,7 +277,7 @@ def log(
     notes = dict(state.notes(journal.noted(entries)))
     rows = journal.log_rows(entries, notes)  # made as they are written
     meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "kind": _one_or_all(kinds),
-                                              "limit": limit})
+                                              "limit": limit, "by": by})
     out.emit({
         "json": lambda f: text.write_json_array(rows, f),
         "table": lambda f: terminal.log_table(list(rows), f, total),

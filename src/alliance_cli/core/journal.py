@@ -98,6 +98,16 @@ def log_entries(recs: list[dict], all_entries: list, start: str, rec_id: str | N
     return entries
 
 
+def said_by(body: dict, who: str) -> bool:
+    """Whether an event's ``by`` names ``who`` ("board" finds "Board of Audit"), in any case."""
+    return who.casefold().strip() in body.get("by", "").casefold()
+
+
+def event_of(entry: tuple) -> str:
+    """The event id of a status entry of ``log_entries``."""
+    return history.id_of(entry[3])
+
+
 def noted(entries: list[tuple]) -> list[tuple[str, str]]:
     """The (recommendation, event) pairs whose notes the log's status rows need."""
     return [(rec["id"], history.id_of(skel)) for _, rec, _, skel in entries if rec is not None]

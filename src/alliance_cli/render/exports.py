@@ -158,7 +158,8 @@ def report_csv(report: dict, meta: dict) -> str:
 
 
 LIST_FIELDS = ["id", "pillar", "title", "status", "key", "last_updated", "due"]
-LOG_FIELDS = ["date", "id", "title", "from", "to", "note", "evidence", "event", "recorded_at", "kind", "command"]
+LOG_FIELDS = ["date", "id", "title", "from", "to", "note", "evidence", "event", "recorded_at", "kind", "command",
+              "by", "recorded_by"]
 
 
 def list_csv(rows: list[dict], meta: dict) -> str:

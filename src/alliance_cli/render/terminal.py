@@ -299,7 +299,10 @@ def _show_fields(detail: dict) -> list[tuple[str, str]]:
 
 
 def _event_line(event: dict) -> str:
-    return f"{event['date']}  {event['from']} -> {event['to']}  (recorded {event['recorded_at']}, event {event['id']})"
+    said = f"  by {event['by']}" if event.get("by") else ""
+    who = f" by {event['recorded_by']}" if event.get("recorded_by") else ""
+    return (f"{event['date']}  {event['from']} -> {event['to']}{said}  "
+            f"(recorded {event['recorded_at']}{who}, event {event['id']})")
 
 
 SHOW_LABEL = 14  # the values' column: "last updated" and two spaces
@@ -334,9 +337,11 @@ def show_table(detail: dict, out: IO | None = None) -> None:
 def _event_words(event: dict) -> list:
     from rich.text import Text
 
+    who = f" by {event['recorded_by']}" if event.get("recorded_by") else ""
     return [Text(event["date"] + " "),
             Text.assemble(status_text(event["from"]), " → ", status_text(event["to"]), " "),
-            Text(f"recorded {event['recorded_at'][:19]}Z", style="dim")]
+            *([user_text(f"by {event['by']} ", "bold")] if event.get("by") else []),
+            user_text(f"recorded {event['recorded_at'][:19]}Z{who}", "dim")]
 
 
 def _note_lines(page: Page, note: str, evidence: list[str], indent: int) -> list:
@@ -351,7 +356,8 @@ def _note_lines(page: Page, note: str, evidence: list[str], indent: int) -> list
 
 # --- log ------------------------------------------------------------------------
 
-LOG_COLUMNS = ("date", "id", "kind", "from", "to", "note", "evidence", "recorded_at", "event", "command")
+LOG_COLUMNS = ("date", "id", "kind", "from", "to", "note", "evidence", "recorded_at", "event", "command", "by",
+               "recorded_by")
 
 
 def log_tsv(rows: list[dict], out: IO | None = None) -> None:
@@ -372,7 +378,8 @@ def log_table(rows: list[dict], out: IO | None = None, total: int | None = None)
             change = Text(row["kind"], style="bold")
         rec = clean(row["id"]) if row["id"] or len(row["ids"]) < 2 else f"{len(row['ids'])} recs"
         head = Text.assemble(row["date"], "  ", (rec.ljust(id_width), "bold"), "  ")
-        lines = page.flow(head, [change], indent)
+        said = [user_text(f" by {row['by']}", "bold")] if row.get("by") else []
+        lines = page.flow(head, [change, *said], indent)
         lines += _note_lines(page, row["note"], row["evidence"], indent)
         page.print(lines)
     if total is not None and len(rows) < total:
