@@ -342,3 +342,14 @@ def test_a_brief_without_a_scale_gets_the_default_one_and_180_days(run, db):
                                                     "implemented", "stalled", "abandoned"]
     assert head["review_days"] == 180
     assert {s["id"]: s["class"] for s in head["statuses"]}["abandoned"] == "closed_not_implemented"
+
+
+def test_the_html_report_speaks_the_scale_of_its_tracker(run, audit, tmp_path):
+    run("update-status", "A-1", "implemented", "--date", "2017-03-01")
+    run("update-status", "A-2", "OBE", "--date", "2017-03-01")
+    page = tmp_path / "report.html"
+    run("report", "-o", str(page), env={"SOURCE_DATE_EPOCH": "1700000000"})
+    html = page.read_text(encoding="utf-8")
+    assert "1 of 4 recommendations implemented" in html
+    assert "Overtaken by events" in html and "Not yet assessed" in html  # the scale's labels
+    assert "denominator: 4 recommendations (1 of 5 excluded: 1 overtaken by events)" in html

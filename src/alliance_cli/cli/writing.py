@@ -100,20 +100,35 @@ def init(
 
 
 @app.command("import", epilog=examples("alliance import theirs-export.json",
-                                       "alliance --db /tmp/theirs.json export | alliance import -"))
+                                       "alliance --db /tmp/theirs.json export | alliance import -",
+                                       "alliance import theirs-export.json --base both-started-from.json"))
 def import_(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="FILE|-", help="An export file, or - for stdin.")],
+    base: Annotated[Path | None, typer.Option(
+        "--base", metavar="FILE", help="The export both copies started from: merge three ways (what each "
+                                       "side changed since), not as a union.")] = None,
 ):
-    """Merge an export into this tracker: by recommendation id and by event id."""
+    """Merge an export into this tracker: by recommendation id and by event id.
+
+    Without --base, a union: nothing is removed, and the export's fields win. With --base,
+    a three-way merge: one-sided changes and removals are taken, two-sided ones are conflicts.
+    """
     from alliance_cli.core import dates, exchange
     from alliance_cli.store.tracker import TrackerExists, seed_whole
 
     name = "<stdin>" if source == "-" else source
     data = exchange.load_json(_read_input(source), name)
     exchange.validate_export(data, name)
+    ancestor = None
+    if base is not None:
+        ancestor = exchange.load_json(_read_input(str(base)), str(base))
+        exchange.validate_export(ancestor, str(base))
+        if ancestor["brief"]["id"] != data["brief"]["id"]:
+            raise InputError(f"--base {base} is an export of brief {ancestor['brief']['id']!r}, {name} of "
+                             f"{data['brief']['id']!r}: give the export both copies started from")
     tracker = open_tracker(ctx)
-    if not tracker.exists():
+    if not tracker.exists() and ancestor is None:
         try:
             tracker.replace(seed_whole(data, dates.now_stamp()), force=False)
         except TrackerExists:
@@ -121,13 +136,22 @@ def import_(
         else:
             typer.echo(f"started {tracker.path} from {name}: {len(data['recommendations'])} recommendations")
             return
+    if ancestor is not None and not tracker.exists():
+        raise InputError(f"{tracker.path} does not exist: a three-way import merges into a tracker "
+                         "(import without --base to start one)")
     with tracker.write(f"import {name}") as state:
         if data["brief"]["id"] != state.brief["id"]:
             raise InputError(f"{name} is an export of brief {data['brief']['id']!r}, this tracker holds "
                              f"{state.brief['id']!r}: use `alliance --db OTHER.json import` or `init --from`")
-        counts = exchange.merge(state, data)
-    typer.echo("merged {name}: {added} added, {updated} updated, {events} new events, {pillars} new pillars"
-               .format(name=name, **counts))
+        counts = exchange.merge(state, data) if ancestor is None else exchange.merge_three_way(state, ancestor, data)
+    if ancestor is None:
+        typer.echo("merged {name}: {added} added, {updated} updated, {events} new events, {pillars} new pillars"
+                   .format(name=name, **counts))
+        return
+    typer.echo("merged {name} three ways: {added} added, {updated} updated, {removed} removed, {events} new events, "
+               "{undone} undone, {pillars} new pillars, {conflicts} conflicts".format(name=name, **counts))
+    if counts["conflicts"]:
+        typer.echo(f"alliance: {counts['conflicts']} conflicts to settle: see `alliance conflicts`", err=True)
 
 
 def _read_input(source: str) -> bytes:

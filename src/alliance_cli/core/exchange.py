@@ -87,6 +87,50 @@ def merge(state, data: dict) -> dict:
     return counts
 
 
+def merge_three_way(state, base: dict, data: dict) -> dict:
+    """Merge an export into a tracker three ways, ``base`` being the export both started from
+    (``core.merge``): what only the export changed is taken, what only the tracker changed
+    stays, an event or recommendation one side removed stays removed, and a field both
+    changed differently keeps ``base``'s value and is filed as a conflict. Returns counts."""
+    from alliance_cli.core import merge
+
+    counts = {"added": 0, "updated": 0, "removed": 0, "events": 0, "undone": 0, "pillars": 0, "conflicts": 0}
+    ours = [whole for _, whole in state.iter_full()]
+    merged, conflicts = merge.merge_whole(base["recommendations"], ours, data["recommendations"])
+    meta, found = merge.merge_meta({"pillars": base["pillars"], "brief": base["brief"], "created_at": ""},
+                                   {"pillars": state.pillars, "brief": state.brief, "created_at": ""},
+                                   {"pillars": data["pillars"], "brief": data["brief"], "created_at": ""})
+    conflicts += found
+    meta = merge.keep_used_pillars(meta, merged, [state.meta, data, base])
+    counts["pillars"] = len({p["id"] for p in meta["pillars"]} - {p["id"] for p in state.pillars})
+    state.set_meta({"pillars": meta["pillars"], "brief": meta["brief"]})
+    held = {rec["id"].upper(): rec for rec in ours}
+    for key, rec in merged.items():
+        if key not in held:
+            state.add_recommendation({k: v for k, v in rec.items() if k != "history"}, rec["history"])
+            counts["added"] += 1
+            continue
+        mine = held[key]
+        fields = {k: rec.get(k) for k in {*rec, *mine} - {"id", "history"} if rec.get(k) != mine.get(k)}
+        if fields and state.edit_recommendation(mine["id"], fields):
+            counts["updated"] += 1
+        wanted = {e["id"]: e for e in rec["history"]}
+        for event in mine["history"]:
+            if wanted.get(event["id"]) != event:
+                state.remove_event(mine["id"], event["id"])
+                counts["undone"] += event["id"] not in wanted
+        have = {e["id"]: e for e in mine["history"]}
+        counts["events"] += state.add_events(mine["id"], [e for e in rec["history"] if have.get(e["id"]) != e])
+    for key, mine in held.items():
+        if key not in merged:
+            state.remove_recommendation(mine["id"])
+            counts["removed"] += 1
+    for record in conflicts:
+        state.open_conflict("head", record)
+    counts["conflicts"] = len(conflicts)
+    return counts
+
+
 def load_json(raw: bytes, source: str) -> dict:
     import orjson
 

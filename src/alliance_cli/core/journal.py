@@ -48,6 +48,16 @@ def describe(change: dict) -> str:
         return f"restore {', '.join(sorted(change['before']))} of {rec}"
     if op == "set_meta":
         return f"restore the tracker's {', '.join(sorted(change['before']))}"
+    if op == "close_conflict":
+        return f"reopen the conflict on {change['key']}"
+    if op == "open_conflict":
+        return f"drop the conflict on {change['key']}"
+    if op == "set_note":
+        return f"restore the note of status change {change['event']} of {rec}"
+    if op == "remove_event":
+        return f"put back status change {change['event']['id']} of {rec}"
+    if op == "remove_rec":
+        return f"put back recommendation {rec}"
     return f"{op} {rec}"
 
 

@@ -480,6 +480,7 @@ def report_plain(report: dict, out: IO | None = None) -> None:
 
 
 ROW_STATUS = 12  # a report row: "  ID  STATUS  text", its text continued under itself
+ROW_STATUS_MAX = 24  # a brief's own, longer status ids widen the column up to this
 
 
 def report_table(report: dict, out: IO | None = None) -> None:
@@ -488,6 +489,7 @@ def report_table(report: dict, out: IO | None = None) -> None:
     page = Page(out)
     page.id_width = min(12, max([len(clean(r["id"])) for key in ("key", "attention", "recent")
                                  for r in report[key]] or [6]))
+    page.status_width = min(ROW_STATUS_MAX, max(ROW_STATUS, *(len(s["id"]) for s in report["statuses"])))
     brief, overall = report["brief"], report["overall"]
     lines = page.flow(Text(), user_text(brief["title"], "bold"), 0)
     lines += page.flow(Text(), user_text(f"{brief['author']}, {brief['publisher']}, {brief['published']}"
@@ -520,7 +522,7 @@ def report_table(report: dict, out: IO | None = None) -> None:
                           lambda row: _compare_row(page, *row))
         lines += _section(page, f"Lost 'implemented' since {compare['then']}", compare["lost_implemented"],
                           lambda x: _row(page, x["id"], Text.assemble("now ", status_text(x["status_now"])),
-                                         user_text(x["title"]), status_width=ROW_STATUS + 4))
+                                         user_text(x["title"]), status_width=page.status_width + 4))
     page.print(lines)
 
 
@@ -559,9 +561,10 @@ def _breakdown_text(by_status: dict, scale: Scale) -> list:
             for i, name in enumerate(present)]
 
 
-def _row(page: Page, rec_id: str, status, text, status_width: int = ROW_STATUS) -> list:
+def _row(page: Page, rec_id: str, status, text, status_width: int | None = None) -> list:
     from rich.text import Text
 
+    status_width = status_width or page.status_width
     head = Text.assemble("  ", (clean(rec_id).ljust(page.id_width), "bold"), "  ", status,
                          " " * max(2, status_width + 2 - status.cell_len))
     return page.flow(head, text, 2 + page.id_width + 2 + status_width + 2)
@@ -605,3 +608,35 @@ def _section(page: Page, title: str, items: list, draw, cap: int | None = None) 
         lines += page.flow(Text(), Text(f"  … {len(items) - cap} more: pipe the report (alliance report | less)"
                                         " to see all", style="dim"), 4)
     return lines
+
+
+# --- conflicts ----------------------------------------------------------------
+
+CONFLICT_COLUMNS = ("id", "field", "ours", "theirs", "kept")
+
+
+def conflict_rows(conflicts: list[dict]) -> list[tuple[str, ...]]:
+    """Each open conflict as what `conflicts resolve` takes (ID FIELD), both values, and
+    the value the tracker keeps until it is settled; values that are not text as JSON."""
+    from alliance_cli.core.merge import kept_value, label, order_key
+
+    def shown(value) -> str:
+        return "(none)" if value is None else value if isinstance(value, str) else order_key(value)
+
+    return [(*label(c), shown(c["ours"]), shown(c["theirs"]), shown(kept_value(c))) for c in conflicts]
+
+
+def conflicts_table(conflicts: list[dict], out: IO | None = None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_edge=False, header_style="bold")
+    for name in ("ID", "Field", "Ours", "Theirs", "Kept until settled"):
+        table.add_column(name, overflow="fold")
+    for row in conflict_rows(conflicts):
+        table.add_row(*(Text(clean(cell)) for cell in row))
+    make_console(file=out).print(table)
+
+
+def conflicts_tsv(conflicts: list[dict], out: IO | None = None) -> None:
+    write_tsv(CONFLICT_COLUMNS, conflict_rows(conflicts), out)

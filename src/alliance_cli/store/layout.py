@@ -30,6 +30,8 @@ BODIES_SUFFIX = ".bodies"
 # Table names, in the head and in each body file.
 META, RECS, JOURNAL = "meta", "recommendations", "journal"
 EVENTS = "events"
+# Conflicts a three-way merge found, in the file it merged (``core.merge``, ``store.merging``).
+CONFLICTS = "conflicts"
 
 
 def bodies_dir(head: Path) -> Path:

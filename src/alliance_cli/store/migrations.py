@@ -20,7 +20,7 @@ from pathlib import Path
 from alliance_cli.core.model import REC_FIELDS, FieldError, check_recommendation, with_who
 from alliance_cli.errors import StoreError
 from alliance_cli.store import schema
-from alliance_cli.store.layout import JOURNAL, META, RECS
+from alliance_cli.store.layout import CONFLICTS, JOURNAL, META, RECS
 
 SHIPPED_ID = "us-rok-2024"
 PREVIOUS_EDITION = "previous/us-rok-2024-edition-1.json"
@@ -144,8 +144,10 @@ def upgrade(tables: dict, path: Path, version: int, *, now: str) -> tuple[dict, 
                 notices += [notice] if notice else []
                 meta.setdefault("migrations", []).append({"to": target, "at": now})
                 meta["schema"] = target
-        if set(tables) != {META, RECS, JOURNAL}:
-            raise FieldError("(top level)", f"unknown table {min(set(tables) - {META, RECS, JOURNAL})!r}")
+        unknown = set(tables) - {META, RECS, JOURNAL, CONFLICTS}
+        if unknown or not {META, RECS, JOURNAL} <= set(tables):
+            raise FieldError("(top level)", f"unknown table {min(unknown)!r}" if unknown else "a table is missing")
+        schema.check_conflicts(tables.get(CONFLICTS, {}), CONFLICTS)
         names = schema.scale_of(meta).names
         for i, rec in enumerate(tables[RECS]):
             check_recommendation(rec, f"{RECS}[{i}]", pillar_ids, names, with_history=True)

@@ -29,7 +29,7 @@ from alliance_cli.core.model import (
 )
 from alliance_cli.core.statuses import DEFAULT_SCALE, Scale
 from alliance_cli.errors import StoreError
-from alliance_cli.store.layout import EVENTS, JOURNAL, META, RECS
+from alliance_cli.store.layout import CONFLICTS, EVENTS, JOURNAL, META, RECS
 
 BRIEF_FIELDS = ("id", "title", "author", "publisher", "published")
 PILLAR_FIELDS = ("id", "name", "description")
@@ -37,7 +37,10 @@ PILLAR_FIELDS = ("id", "name", "description")
 OPERATIONS = {
     "add_event": ("rec", "event"), "add_rec": ("rec",), "set_fields": ("rec", "before", "after"),
     "set_meta": ("before", "after"), "remove_event": ("rec", "event"), "remove_rec": ("rec", "content"),
+    "set_note": ("rec", "event", "before", "after"),
+    "open_conflict": ("where", "key", "conflict"), "close_conflict": ("where", "key", "conflict"),
 }
+CONFLICT_FIELDS = ("id", "field", "base", "ours", "theirs")
 
 
 def version_of(tables: dict, path: Path) -> int:
@@ -67,12 +70,13 @@ SCALED = 5
 def check_head(tables: dict, path: Path, version: int) -> None:
     """A head of ``version`` (3 on; older ones are upgraded after this check)."""
     try:
-        check_fields(tables, "(top level)", (META, RECS, JOURNAL))
+        check_fields(tables, "(top level)", (META, RECS, JOURNAL), (CONFLICTS,))
         pillar_ids = check_meta(tables[META], META, version)
         names = scale_of(tables[META]["1"]).names
         if not _all_look_right(tables[RECS], pillar_ids, names, version):
             _explain(tables[RECS], pillar_ids, names, version)
         check_journal(tables[JOURNAL], JOURNAL, version)
+        check_conflicts(tables.get(CONFLICTS, {}), CONFLICTS)
     except FieldError as exc:
         raise _refuse(path, exc) from None
 
@@ -213,6 +217,10 @@ def _check_change(change, where: str) -> None:
     if type(change) is not dict or change.get("op") not in OPERATIONS:
         raise FieldError(f"{where}.op", f"must be one of {', '.join(OPERATIONS)}")
     check_fields(change, where, ("op", *OPERATIONS[change["op"]]))
+    if change["op"] in ("open_conflict", "close_conflict"):
+        check_text(change["where"], f"{where}.where")
+        check_text(change["key"], f"{where}.key")
+        _check_conflict(change["conflict"], f"{where}.conflict")
     for name in ("before", "after", "content"):
         if name in change and type(change[name]) is not dict:
             raise FieldError(f"{where}.{name}", "must be an object")
@@ -223,10 +231,25 @@ def _check_change(change, where: str) -> None:
         check_text(change["event"], f"{where}.event")
 
 
+def check_conflicts(table: dict, where: str) -> None:
+    """Conflicts a merge recorded (``core.merge``): each filed under "ID FIELD"."""
+    for key, record in table.items():
+        _check_conflict(record, f"{where}.{key}")
+        if key != f"{record['id']} {record['field']}":
+            raise FieldError(f"{where}.{key}", f"a conflict on {record['id']} {record['field']} is filed under {key!r}")
+
+
+def _check_conflict(record, where: str) -> None:
+    check_fields(record, where, CONFLICT_FIELDS)
+    check_text(record["id"], f"{where}.id", required=True)
+    check_text(record["field"], f"{where}.field", required=True)
+
+
 def check_bodies(tables: dict, path: Path, version: int) -> None:
     note_fields = NOTE_FIELDS if version >= SCALED else ("note", "evidence")
     try:
-        check_fields(tables, "(top level)", (), (RECS, EVENTS))
+        check_fields(tables, "(top level)", (), (RECS, EVENTS, CONFLICTS))
+        check_conflicts(tables.get(CONFLICTS, {}), CONFLICTS)
         for key, body in tables.get(RECS, {}).items():
             check_fields(body, f"{RECS}.{key}", ("text", "section", "actors", "initiatives", "sources"), ("quote",))
             check_body_fields(body, f"{RECS}.{key}")

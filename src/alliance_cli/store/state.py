@@ -29,13 +29,16 @@ from alliance_cli.core.model import (
 from alliance_cli.core.statuses import Scale
 from alliance_cli.errors import InputError, StoreError
 from alliance_cli.store import files, layout, schema
-from alliance_cli.store.layout import EVENTS, JOURNAL, META, RECS
+from alliance_cli.store.layout import CONFLICTS, EVENTS, JOURNAL, META, RECS
 from alliance_cli.store.storage import MemoryStorage, table
 
 
 def new_event_id() -> str:
     # Random, not sequential: copies of a tracker merged later must never clash.
     return os.urandom(8).hex()
+
+
+HEAD = "head"  # where a conflict is filed: the head, or a body file's number
 
 
 class StaleRead(StoreError):
@@ -56,6 +59,7 @@ class State:
         self.journal = table(self.head, JOURNAL)
         self.version = self.meta["schema"]
         self.scale: Scale = schema.scale_of(self.meta)
+        self.conflicts_table = table(self.head, CONFLICTS, keyed=True)
         self._bodies: dict[str, MemoryStorage] = {}
         for shard, tables in (bodies or {}).items():  # a new or migrated tracker: every body in memory
             self._bodies[shard] = MemoryStorage(tables, writable=writable)
@@ -181,8 +185,32 @@ class State:
     def whole(self) -> dict:
         """The whole tracker in memory, as migrations from schema 3 on take it."""
         recs = sorted(self.iter_full(), key=lambda pair: pair[0]["seq"])
-        return {META: {"1": dict(self.meta)}, RECS: [rec for _, rec in recs],
-                JOURNAL: {str(doc.doc_id): dict(doc) for doc in self.journal.all()}}
+        whole = {META: {"1": dict(self.meta)}, RECS: [rec for _, rec in recs],
+                 JOURNAL: {str(doc.doc_id): dict(doc) for doc in self.journal.all()}}
+        # Open conflicts go through an upgrade too, all in the head (settled from there alike).
+        conflicts = {c["key"]: {k: c[k] for k in schema.CONFLICT_FIELDS} for c in self.conflicts()}
+        return {**whole, CONFLICTS: conflicts} if conflicts else whole
+
+    def conflicts(self) -> list[dict]:
+        """Every open conflict a merge recorded, in the head and in each body file (all are
+        read), in order; each record (``core.merge``) with ``where`` (``head`` or the body
+        file's number), ``key`` (its key there) and ``rec`` (the recommendation it is about,
+        or ``None`` for the brief and pillars)."""
+        found = [(HEAD, key, record) for key, record in self.head.tables.get(CONFLICTS, {}).items()]
+        for shard in (f"{n:02d}" for n in range(layout.SHARDS)):
+            if shard in self._bodies or os.path.lexists(layout.shard_path(self.path, shard)):
+                found += [(shard, key, record) for key, record in
+                          self._body_file(shard).tables.get(CONFLICTS, {}).items()]
+        owners = {}
+        if any(record["field"] == "note" for _, _, record in found):
+            owners = {history.id_of(skel): rec["id"] for rec in self.recs.all() for skel in rec["history"]}
+        ids = {doc["id"] for doc in self.recs.all()}
+        listed = []
+        for where, key, record in found:
+            rec = owners.get(record["id"]) if record["field"] == "note" else (
+                record["id"] if record["id"] in ids else None)
+            listed.append({**record, "where": where, "key": key, "rec": rec})
+        return sorted(listed, key=lambda c: (c["rec"] or "", c["id"], c["field"]))
 
     def next_id(self, pillar: str) -> str:
         import re
@@ -268,12 +296,58 @@ class State:
             self.changes.extend({"op": "add_event", "rec": rec["id"], "event": e["id"]} for e in new)
         return len(new)
 
+    def remove_recommendation(self, rec_id: str) -> None:
+        """Take a recommendation out (settling a merge conflict); undo puts it back."""
+        self.changes.append(self._revert_add_rec({"rec": self.get(rec_id)["id"]}))
+
+    def remove_event(self, rec_id: str, event_id: str) -> None:
+        """Take one event out (settling a merge conflict); undo puts it back."""
+        change = self._revert_add_event({"rec": self.get(rec_id)["id"], "event": event_id})
+        if change["event"] is not None:
+            self.changes.append(change)
+
+    def set_note(self, rec_id: str, event_id: str, note: dict) -> None:
+        """Replace what an event's note holds (settling a merge conflict)."""
+        rec = self.get(rec_id)
+        shard = layout.shard_of(rec["id"])
+        before = dict(self._entry(self._body_file(shard), EVENTS, event_id, rec))
+        if before == note:
+            return
+        self._replace_note(shard, event_id, note)
+        self.changes.append({"op": "set_note", "rec": rec["id"], "event": event_id, "before": before, "after": note})
+
+    def _replace_note(self, shard: str, event_id: str, note: dict) -> None:
+        self._drop(shard, EVENTS, event_id)
+        self._put(shard, EVENTS, event_id, note)
+
+    def open_conflict(self, where: str, record: dict) -> None:
+        """File a conflict (an `import --base` found it) in the head or in body file ``where``."""
+        key = f"{record['id']} {record['field']}"
+        self._conflicts_in(where).upsert(Document(record, doc_id=key))
+        self.changes.append({"op": "open_conflict", "where": where, "key": key, "conflict": record})
+
+    def close_conflict(self, where: str, key: str) -> None:
+        conflicts = self._conflicts_in(where)
+        record = conflicts.get(doc_id=key)
+        if record is None:
+            raise InputError(f"no open conflict {key!r}: see `alliance conflicts`")
+        conflicts.remove(doc_ids=[key])
+        self.changes.append({"op": "close_conflict", "where": where, "key": key, "conflict": dict(record)})
+
+    def _conflicts_in(self, where: str):
+        return self.conflicts_table if where == HEAD else table(self._body_file(where), CONFLICTS, keyed=True)
+
     def add_pillars(self, pillars: list[dict]) -> int:
         known = {p["id"] for p in self.pillars}
         new = [p for p in pillars if p["id"] not in known]
         if new:
             self._set_meta({"pillars": [*self.pillars, *new]})
         return len(new)
+
+    def set_meta(self, fields: dict) -> None:
+        """Change tracker-wide fields (the brief, the pillars); undone as one."""
+        if any(self.meta.get(k) != v for k, v in fields.items()):
+            self._set_meta(fields)
 
     def _set_meta(self, fields: dict) -> None:
         before = {k: self.meta[k] for k in fields}
@@ -316,6 +390,30 @@ class State:
     def _revert_set_fields(self, change: dict) -> dict:
         self._set_fields(self._journaled(change["rec"])["id"], change["before"])
         return {"op": "set_fields", "rec": change["rec"], "before": change["after"], "after": change["before"]}
+
+    def _revert_remove_event(self, change: dict) -> dict:
+        rec = self._journaled(change["rec"])
+        self._add_events(rec, [change["event"]])
+        return {"op": "add_event", "rec": change["rec"], "event": change["event"]["id"]}
+
+    def _revert_remove_rec(self, change: dict) -> dict:
+        content = change["content"]
+        seq = max((doc["seq"] for doc in self.recs.all()), default=0) + 1
+        self._insert(content, seq)
+        return {"op": "add_rec", "rec": change["rec"]}
+
+    def _revert_set_note(self, change: dict) -> dict:
+        rec = self._journaled(change["rec"])
+        self._replace_note(layout.shard_of(rec["id"]), change["event"], change["before"])
+        return {**change, "before": change["after"], "after": change["before"]}
+
+    def _revert_open_conflict(self, change: dict) -> dict:
+        self._conflicts_in(change["where"]).remove(doc_ids=[change["key"]])
+        return {**change, "op": "close_conflict"}
+
+    def _revert_close_conflict(self, change: dict) -> dict:
+        self._conflicts_in(change["where"]).upsert(Document(change["conflict"], doc_id=change["key"]))
+        return {**change, "op": "open_conflict"}
 
     def _revert_set_meta(self, change: dict) -> dict:
         self.meta_table.update(change["before"], doc_ids=[1])
@@ -435,6 +533,8 @@ class State:
             files.crash_point("body-written")
         files.clean_stale_temps(self.path.parent, {self.path.name})
         if head_changed or self.head.changed or dirty:
+            if not self.head.tables.get(CONFLICTS, True):  # the last conflict settled: no empty table left
+                del self.head.tables[CONFLICTS]
             files.write_atomic(self.path, files.canonical(self.head.tables), backup=True)
             files.crash_point("head-written")
         for shard in sorted(self._removed):
@@ -482,5 +582,6 @@ def whole_state(path: Path, whole: dict, *, writable: bool) -> State:
         shard = bodies.setdefault(layout.shard_of(rec["id"]), {RECS: {}, EVENTS: {}})
         shard[RECS][head["body"]] = body
         shard[EVENTS].update(notes)
-    head = {META: whole[META], RECS: head_recs, JOURNAL: whole[JOURNAL]}
+    head = {META: whole[META], RECS: head_recs, JOURNAL: whole[JOURNAL],
+            **({CONFLICTS: whole[CONFLICTS]} if whole.get(CONFLICTS) else {})}
     return State(path, head, writable=writable, bodies=bodies)
