@@ -90,7 +90,7 @@ def test_zsh_completes_statuses_with_their_definitions(env, seeded):
 
 def test_log_kinds_complete_without_a_tracker(env):
     assert complete(env, "bash", "alliance log --kind ").stdout.split() == [
-        "status", "add", "edit", "import", "undo", "init"]
+        "status", "add", "edit", "import", "undo", "resolve", "init"]
     assert complete(env, "bash", "alliance log -k Ed").stdout.split() == ["Edit"]
 
 

@@ -112,7 +112,7 @@ def test_log_kind_filters_and_refuses_unknown_kinds(run, backdated):
     before = digest(backdated)
     result = run("log", "--kind", "edits", code=2)
     assert result.stderr == ("alliance: unknown log kind 'edits': did you mean edit? use one of status, add, edit, "
-                             "import, undo, init\n")
+                             "import, undo, resolve, init\n")
     assert result.stdout == "" and digest(backdated) == before
 
 

@@ -83,5 +83,6 @@ def complete_log_kind(incomplete: str) -> list[tuple[str, str]]:
     from alliance_cli.core.journal import LOG_KINDS
 
     helps = {"status": "status changes", "add": "recommendations added", "edit": "recommendations edited",
-             "import": "imports", "undo": "undos", "init": "trackers started"}
+             "import": "imports", "undo": "undos", "resolve": "merge conflicts settled",
+             "init": "trackers started"}
     return _offer(incomplete, ((kind, helps.get(kind, kind)) for kind in LOG_KINDS), fold=str.lower)

@@ -247,7 +247,8 @@ def log(
         "--since", metavar="DATE", help="Only changes dated on or after DATE.")] = None,
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", "-k", metavar="KIND", autocompletion=complete_log_kind,
-        help="Only rows of this kind: status, add, edit, import, undo or init; repeat for any of several.")]
+        help="Only rows of this kind: status, add, edit, import, undo, resolve or init; repeat for any of "
+             "several.")]
     = None,
     limit: Annotated[int | None, typer.Option(
         "--limit", "-n", metavar="N", min=0,

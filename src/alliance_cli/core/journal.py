@@ -63,16 +63,18 @@ def describe(change: dict) -> str:
 
 # What `log --kind` filters on: a status change, or the writing command of a journal entry.
 # An `update-status` shows as the status changes it made; any other command as one row.
-LOG_KINDS = ("status", "add", "edit", "import", "undo", "init")
+LOG_KINDS = ("status", "add", "edit", "import", "undo", "resolve", "init")
 
 
 def kind_of(entry) -> str | None:
-    """A journal entry's kind in the log: its command's name (``undo`` for an undo), or None for
-    an `update-status`, whose rows are the status changes it made."""
+    """A journal entry's kind in the log: its command's name (``undo`` for an undo, ``resolve`` for
+    `conflicts resolve`), or None for an `update-status`, whose rows are the status changes it made."""
     if "undoes" in entry:
         return "undo"
-    name = entry["command"].split(" ", 1)[0]
-    return None if name == "update-status" else name
+    words = entry["command"].split(" ", 2)
+    if words[0] == "conflicts" and len(words) > 1:
+        return words[1]
+    return None if words[0] == "update-status" else words[0]
 
 
 def touched(entry) -> list[str]:
@@ -171,7 +173,15 @@ def _what_it_did(done, kind: str, ids: list[str], titles: dict, by_id: dict) -> 
     if kind == "edit" and len(ids) == 1:
         fields = sorted({name for c in done["changes"] if c["op"] == "set_fields" for name in c["after"]})
         return f"changed {', '.join(fields)}"
-    counts = [(ops["add_rec"], "added"), (ops["set_fields"], "updated"), (ops["add_event"], "new events"),
-              (sum(len(c["after"].get("pillars", ())) - len(c["before"].get("pillars", ()))
-                   for c in done["changes"] if c["op"] == "set_meta"), "new pillars")]
-    return f"{command_text(done)}: " + ", ".join(f"{n} {what}" for n, what in counts)
+    pillars = sum(len(c["after"].get("pillars", ())) - len(c["before"].get("pillars", ()))
+                  for c in done["changes"] if c["op"] == "set_meta")
+    # An import's four counts always, as the import itself printed them; every other count when not 0.
+    always = [(ops["add_rec"], "added"), (ops["set_fields"], "updated"), (ops["add_event"], "new events"),
+              (pillars, "new pillars")]
+    if kind != "import":
+        always = [(n, what) for n, what in always if n]
+    rare = [(n, what) for n, what in ((ops["remove_rec"], "removed"), (ops["remove_event"], "events removed"),
+                                      (ops["set_note"], "notes changed"), (ops["open_conflict"], "conflicts"),
+                                      (ops["close_conflict"], "conflicts settled")) if n]
+    said = ", ".join(f"{n} {what}" for n, what in always + rare)
+    return f"{command_text(done)}: {said or 'no change'}"
