@@ -265,6 +265,8 @@ def commands_for(out: Path, n: int, pillars: int) -> list[Command]:
         Command("list (terminal)", "alliance", [*alliance, "list"], tty=True),
         Command("list (piped)", "alliance", [*alliance, "list"]),
         Command("list --json", "alliance", [*alliance, "list", "--json"]),
+        # Reads every body file (one at a time): no target, its time and memory beside a plain list's.
+        Command("list --search (piped)", "alliance", [*alliance, "list", "--search", "working group"]),
         Command("show (terminal)", "alliance", [*alliance, "show", rec], tty=True),
         Command("show (piped)", "alliance", [*alliance, "show", rec]),
         Command("report (terminal)", "alliance", [*alliance, "report"], tty=True),

@@ -3,7 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
-from alliance_cli.core import progress, timeline
+from alliance_cli.core import journal, progress, timeline
 from alliance_cli.core.progress import recommendation_detail
 from alliance_cli.store.tracker import Tracker
 
@@ -42,10 +42,9 @@ def build(db: Path) -> dict:
     state = Tracker(db).read()
     recs = state.recommendations()
     day = AS_OF.isoformat()
-    events = [{"date": e["date"], "id": r["id"], "title": r["title"], "from": e["from"], "to": e["to"],
-               "note": e["note"], "evidence": e["evidence"], "event": e["id"], "recorded_at": e["recorded_at"],
-               "by": e["by"], "recorded_by": e["recorded_by"]}
-              for r in map(state.full, recs) for e in r["history"]]
+    entries = journal.log_entries(recs, state.journal_entries(), state.scale.start)  # the log's own rows
+    notes = dict(state.notes(journal.noted(entries)))
+    events = list(journal.log_rows(entries, notes))
     return {
         "state": state,
         "meta": {**META, "brief": state.brief},

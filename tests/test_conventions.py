@@ -92,6 +92,12 @@ def test_zsh_completes_statuses_with_their_definitions(env, seeded):
     assert all(f'"{name}":' in out for name in ("not_assessed", "partial", "implemented", "abandoned"))
 
 
+def test_log_kinds_complete_without_a_tracker(env):
+    assert complete(env, "bash", "alliance log --kind ").stdout.split() == [
+        "status", "add", "edit", "import", "undo", "resolve", "init"]
+    assert complete(env, "bash", "alliance log -k Ed").stdout.split() == ["Edit"]
+
+
 def test_fish_completes_pillars_with_their_names(env, seeded):
     out = complete(env, "fish", "alliance report --pillar ").stdout
     assert out.splitlines() == ["SEC\tSecurity and Defense", "ECON\tEconomic Security and Supply Chains",

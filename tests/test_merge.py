@@ -658,3 +658,19 @@ def test_an_ancestor_of_an_older_schema_is_merged_and_sides_of_two_schemas_are_r
     before = ours.read_bytes()
     result = run("merge-driver", str(base), str(ours), str(theirs), "tracker.json", code=2)
     assert f"ours is schema {SCHEMA} and theirs schema 4" in result.stderr and ours.read_bytes() == before
+
+
+def test_the_log_shows_a_three_way_import_and_each_settled_conflict(run, exchanged):
+    start, ours, theirs = exchanged
+    at(run, ours, "edit", "SEC-1", "--title", "Ours")
+    at(run, theirs, "edit", "SEC-1", "--title", "Theirs")
+    import_three_way(run, ours, theirs, start)
+    at(run, ours, "conflicts", "resolve", "SEC-1", "title", "--theirs")
+    rows = json.loads(at(run, ours, "log", "--json", "--kind", "import", "--kind", "resolve").stdout)
+    assert [(r["kind"], r["id"], r["note"]) for r in rows] == [
+        ("resolve", "SEC-1", "conflicts resolve SEC-1 title: 1 updated, 1 conflicts settled"),
+        ("import", "SEC-1", f"import {theirs.with_name('theirs-export.json')}: 0 added, 1 updated, 0 new events, "
+                            "0 new pillars, 1 conflicts")]  # it set the title back to the base's, until settled
+    at(run, ours, "undo", "--yes")
+    assert json.loads(at(run, ours, "log", "--json", "--kind", "undo").stdout)[0]["note"] == (
+        "undo of `conflicts resolve SEC-1 title`")

@@ -82,10 +82,12 @@ def test_log_gives_the_note_most_of_the_width(run, tracker, width):
     lines = table(run, width, "log")
     assert_fits(lines, width)
     assert_urls_whole(lines, URLS)
-    heads = [line for line in lines if re.match(r"\d{4}-\d\d-\d\d  ", line)]
+    every_head = [line for line in lines if re.match(r"\d{4}-\d\d-\d\d  ", line)]
+    assert every_head[0].split()[1:] == ["ECON-8", "add"]  # the add, dated today
+    heads = every_head[1:]
     assert [h.split()[1] for h in heads] == ["ECON-1", "SEC-6", "SEC-2", "CYBER-1"]
     assert "not_assessed → stalled" in heads[0]
-    rest = [line for line in lines if line not in heads]
+    rest = [line for line in lines if line not in every_head]
     assert rest and all(line.startswith(" " * 12) or len(line.strip()) > width - 12 for line in rest)
     note_lines = block(lines, heads[1], lambda line: line.strip().startswith("https://"))[1:]
     assert all(cell_len(line) > width - 20 for line in note_lines[:-1])  # the note fills the line

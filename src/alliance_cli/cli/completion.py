@@ -85,3 +85,12 @@ def complete_id_or_status(ctx: typer.Context, incomplete: str) -> list[tuple[str
     typed = [*(ctx.params.get("rec_ids") or ()), *([ctx.params["status"]] if ctx.params.get("status") else [])]
     ids = complete_id(ctx, incomplete)
     return [*ids, *complete_status(ctx, incomplete)] if typed else ids
+
+
+def complete_log_kind(incomplete: str) -> list[tuple[str, str]]:
+    from alliance_cli.core.journal import LOG_KINDS
+
+    helps = {"status": "status changes", "add": "recommendations added", "edit": "recommendations edited",
+             "import": "imports", "undo": "undos", "resolve": "merge conflicts settled",
+             "init": "trackers started"}
+    return _offer(incomplete, ((kind, helps.get(kind, kind)) for kind in LOG_KINDS), fold=str.lower)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from alliance_cli.cli.app import app, db_of, examples, export_meta, lazy, open_tracker
-from alliance_cli.cli.completion import complete_id, complete_pillar, complete_status
+from alliance_cli.cli.completion import complete_id, complete_log_kind, complete_pillar, complete_status
 from alliance_cli.cli.output import Output, output_options, write_output
 from alliance_cli.errors import InputError
 from alliance_cli.store import paths
@@ -40,6 +40,8 @@ def statuses(ctx: typer.Context, *, out: Output):
 
 @app.command("list", epilog=examples(
     "alliance list --pillar sec --status in-progress", "alliance list --key --search NCG",
+    "alliance list --search '\"Freedom Edge\" trilateral'    # a phrase and a word",
+    "alliance list --actor japan --initiative 'Camp David'", "alliance list --stale --overdue",
     "alliance list --limit 0 --format csv -o list.csv"))
 @output_options("csv", "markdown")
 def list_(
@@ -52,7 +54,23 @@ def list_(
         autocompletion=complete_status)] = None,
     key: Annotated[bool, typer.Option("--key", help="Only the brief's key recommendations.")] = False,
     search: Annotated[str | None, typer.Option(
-        "--search", metavar="TEXT", help="Only those whose id, title or text contain TEXT.")] = None,
+        "--search", metavar="TEXT",
+        help="Only those holding every word of TEXT (or \"a phrase\") anywhere: id, title, text, section, "
+             "actors, initiatives, notes, evidence, who said it; case and accents ignored.")] = None,
+    actor: Annotated[list[str] | None, typer.Option(
+        "--actor", metavar="NAME", help="Only those with an actor named so (whole words, any case); "
+                                        "repeat for any of several.")] = None,
+    initiative: Annotated[list[str] | None, typer.Option(
+        "--initiative", metavar="NAME", help="Only those citing an initiative named so (whole words, any "
+                                             "case); repeat for any of several.")] = None,
+    overdue: Annotated[bool, typer.Option(
+        "--overdue", help="Only those past their due date and still open (not in a closed status).")] = False,
+    stale: Annotated[bool, typer.Option(
+        "--stale", help="Only those the report calls 'not updated for N days' (N: the tracker's review_days).")]
+    = False,
+    stale_days: Annotated[int | None, typer.Option(
+        "--stale-days", metavar="N", min=1,
+        help="--stale with N days instead of the tracker's review_days, as report --stale-days.")] = None,
     limit: Annotated[int | None, typer.Option(
         "--limit", "-n", metavar="N", min=0,
         help="At most N rows (0: all). Default: what fits the terminal, else all.")] = None,
@@ -66,14 +84,16 @@ def list_(
     day = dates.today()
     pillars = list(dict.fromkeys(state.pillar_id(p) for p in pillar or ()))
     statuses = list(dict.fromkeys(state.scale.parse(s) for s in status or ()))
-    recs = state.recommendations()
-    found = None
-    if search is not None:  # the text lives in the bodies: read them one file at a time
-        found = {head["id"] for head, whole in state.iter_full(recs) if progress.matches(whole, search)}
-    rows = progress.select_rows(progress.matching(recs, pillars=set(pillars), key=key, ids=found), day.isoformat(),
-                                state.scale.start, set(statuses))
+    recs = progress.matching(state.recommendations(), pillars=set(pillars), key=key)
+    recs = progress.flagged(recs, day, state.scale, stale_days or state.review_days,
+                            stale=stale or stale_days is not None, overdue=overdue)
+    recs = _found(state, recs, search, actor or [], initiative or [])
+    rows = progress.select_rows(recs, day.isoformat(), state.scale.start, set(statuses))
     meta = export_meta(state, day, {"pillar": _one_or_all(pillars), "status": _one_or_all(statuses), "key": key,
-                                    "search": search, "limit": limit})
+                                    "search": search, "actor": _one_or_all(actor or []),
+                                    "initiative": _one_or_all(initiative or []), "overdue": overdue,
+                                    "stale": stale or stale_days is not None, "stale_days": stale_days,
+                                    "limit": limit})
     def shown() -> list[dict]:  # rows may be made as they are asked for (progress.Rows): a table asks a screenful
         return rows[:limit or None]
 
@@ -86,6 +106,25 @@ def list_(
     })
 
 
+def _found(state, recs: list[dict], search: str | None, actors: list[str], initiatives: list[str]) -> list[dict]:
+    """``recs`` filtered by what lives in the bodies (text, actors, notes...), read one body file at a
+    time, only when asked: a plain `list` reads the head alone."""
+    from alliance_cli.core import progress
+    from alliance_cli.core import search as finding
+
+    if search is None and not actors and not initiatives:
+        return recs
+    wanted = finding.terms(search) if search is not None else []
+    if search is not None and not wanted:
+        raise InputError("--search: give at least one word to look for")
+    for option, names in (("--actor", actors), ("--initiative", initiatives)):
+        if any(not finding.words(name) for name in names):
+            raise InputError(f"{option}: give a name with at least one letter or digit")
+    found = {head["id"] for head, whole in state.iter_full(recs)
+             if (not actors or finding.names_match(whole["actors"], actors))
+             and (not initiatives or finding.names_match(whole["initiatives"], initiatives))
+             and finding.matches(whole, wanted)}
+    return progress.matching(recs, ids=found)
 
 
 def _one_or_all(values: list[str]):
@@ -197,7 +236,8 @@ LOG_TERMINAL_ROWS = 50
 
 
 @app.command(epilog=examples("alliance log", "alliance log SEC-6",
-                             "alliance log --since '2 weeks ago' --format markdown"))
+                             "alliance log --since '2 weeks ago' --format markdown",
+                             "alliance log --kind edit --kind undo    # who changed what, and what was reverted"))
 @output_options("csv", "markdown")
 def log(
     ctx: typer.Context,
@@ -205,23 +245,29 @@ def log(
         metavar="[ID]", help="Only this recommendation.", autocompletion=complete_id)] = None,
     since: Annotated[str | None, typer.Option(
         "--since", metavar="DATE", help="Only changes dated on or after DATE.")] = None,
+    kind: Annotated[list[str] | None, typer.Option(
+        "--kind", "-k", metavar="KIND", autocompletion=complete_log_kind,
+        help="Only rows of this kind: status, add, edit, import, undo, resolve or init; repeat for any of "
+             "several.")]
+    = None,
     limit: Annotated[int | None, typer.Option(
         "--limit", "-n", metavar="N", min=0,
-        help=f"The newest N changes (0: all). Default: the newest {LOG_TERMINAL_ROWS} on a terminal, else all.")]
+        help=f"The newest N rows (0: all). Default: the newest {LOG_TERMINAL_ROWS} on a terminal, else all.")]
     = None,
     by: Annotated[str | None, typer.Option(
         "--by", metavar="WHO", help="Only status changes whose `by` contains WHO (any case).")] = None,
     *, out: Output,
 ):
-    """Status changes and undos, newest first."""
+    """Status changes and every other writing command (add, edit, import, undo), newest first."""
     from alliance_cli.core import dates, journal
     from alliance_cli.render import terminal, text
 
     state = open_tracker(ctx).read()
     wanted = state.get(rec_id)["id"] if rec_id else None
     start = dates.parse_date(since, what="--since date").isoformat() if since else None
-    recs = [state.get(wanted)] if wanted else state.recommendations()
-    entries = journal.log_entries(recs, state.journal_entries(), state.scale.start, wanted, start)
+    kinds = list(dict.fromkeys(_log_kind(k) for k in kind or ()))
+    entries = journal.log_entries(state.recommendations(), state.journal_entries(), state.scale.start, wanted,
+                                  start, set(kinds))
     if by is not None:  # who said it is in the bodies: read the notes of every change once
         said = {event for event, body in state.notes(journal.noted(entries)) if journal.said_by(body, by)}
         entries = [e for e in entries if e[1] is not None and journal.event_of(e) in said]
@@ -231,7 +277,8 @@ def log(
     entries = entries[:limit] if limit else entries  # the notes of the rows shown only are read
     notes = dict(state.notes(journal.noted(entries)))
     rows = journal.log_rows(entries, notes)  # made as they are written
-    meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "limit": limit, "by": by})
+    meta = export_meta(state, dates.today(), {"id": wanted, "since": start, "kind": _one_or_all(kinds),
+                                              "limit": limit, "by": by})
     out.emit({
         "json": lambda f: text.write_json_array(rows, f),
         "table": lambda f: terminal.log_table(list(rows), f, total),
@@ -239,6 +286,19 @@ def log(
         "csv": lambda f: f.write(lazy("exports").log_csv(list(rows), meta)),
         "markdown": lambda f: f.write(lazy("exports").log_markdown(list(rows), meta)),
     })
+
+
+def _log_kind(typed: str) -> str:
+    from alliance_cli.core.journal import LOG_KINDS
+
+    found = typed.strip().lower()
+    if found not in LOG_KINDS:
+        from alliance_cli.core.suggest import close_matches
+
+        close = close_matches(typed, {k: [k] for k in LOG_KINDS}, cutoff=0.6)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise InputError(f"unknown log kind {typed!r}: {hint}use one of {', '.join(LOG_KINDS)}")
+    return found
 
 
 @app.command(epilog=examples("alliance export -o backup.json", "alliance export | jq '.recommendations | length'"))

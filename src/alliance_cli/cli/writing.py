@@ -336,7 +336,9 @@ def add(
 
 @app.command(epilog=examples(
     "alliance edit SEC-3 --title 'Consider ROK roles with NATO and in AUKUS Pillar II'",
-    "alliance edit ECON-2 --due none --no-key", "alliance edit CYBER-1 --pillar sec"))
+    "alliance edit ECON-2 --due none --no-key", "alliance edit CYBER-1 --pillar sec",
+    "alliance edit SEC-4 --actor US --actor ROK --actor Japan --initiative 'Freedom Edge'",
+    "alliance edit SEC-5 --no-actors --source https://example.org/a --section 'Annex B, para. 12'"))
 def edit(
     ctx: typer.Context,
     rec_id: Annotated[str, typer.Argument(
@@ -348,7 +350,7 @@ def edit(
         "--pillar", "-p", metavar="PILLAR", help="Move it to this pillar (its id stays).",
         autocompletion=complete_pillar)] = None,
     section: Annotated[str | None, typer.Option(
-        "--section", metavar="TEXT", help="Where in the brief it comes from.")] = None,
+        "--section", metavar="TEXT", help="Where in the brief it comes from ('' to clear it).")] = None,
     due: Annotated[str | None, typer.Option(
         "--due", metavar="DATE", help="Date by which it should be implemented, or 'none' to clear it.")] = None,
     key: Annotated[bool | None, typer.Option(
@@ -356,8 +358,19 @@ def edit(
     = None,
     issued: Annotated[str | None, typer.Option(
         "--issued", metavar="DATE", help="When it was issued; no status can predate it.")] = None,
+    actor: Annotated[list[str] | None, typer.Option(
+        "--actor", metavar="NAME", help="Who must act; repeat. Replaces the whole list.")] = None,
+    no_actors: Annotated[bool, typer.Option("--no-actors", help="Clear the list of actors.")] = False,
+    initiative: Annotated[list[str] | None, typer.Option(
+        "--initiative", metavar="NAME", help="A named mechanism; repeat. Replaces the whole list.")] = None,
+    no_initiatives: Annotated[bool, typer.Option("--no-initiatives", help="Clear the list of initiatives.")]
+    = False,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", metavar="URL", help="A supporting http(s) URL; repeat. Replaces the whole list.")] = None,
+    no_sources: Annotated[bool, typer.Option("--no-sources", help="Clear the list of sources.")] = False,
 ):
-    """Change a recommendation's title, text, pillar, section, due date, issue date or key flag."""
+    """Change a recommendation's title, text, pillar, section, due date, issue date, key flag, actors,
+    initiatives or sources."""
     from alliance_cli.core import dates
 
     with open_tracker(ctx).write(f"edit {rec_id}") as state:
@@ -370,11 +383,43 @@ def edit(
                 due, allow_future=True, what="--due date").isoformat()
         if issued is not None:
             fields["issued"] = dates.parse_date(issued, what="--issued date").isoformat()
+        for name, values, clear in (("actors", actor, no_actors), ("initiatives", initiative, no_initiatives),
+                                    ("sources", source, no_sources)):
+            listed = _names(name, values, clear)
+            if listed is not None:
+                fields[name] = listed
         if not fields:
-            raise InputError("nothing to change: give --title, --text, --pillar, --section, --due, --issued "
-                             "or --key")
+            raise InputError("nothing to change: give --title, --text, --pillar, --section, --due, --issued, "
+                             "--key, --actor, --initiative or --source")
         rec = state.get(rec_id)
         changed = state.edit_recommendation(rec["id"], fields)
     typer.echo(f"{'edited' if changed else 'unchanged'}: {rec['id']}")
 
 
+# The option that sets each list, as errors name it.
+LIST_OPTIONS = {"actors": "--actor", "initiatives": "--initiative", "sources": "--source"}
+
+
+def _names(field: str, values: list[str] | None, clear: bool) -> list[str] | None:
+    """The new value of a list field from its option and its --no-… flag; None to leave it as it is.
+    Values are trimmed; a blank one is refused (--no-… clears), a URL is checked here to name the option."""
+    from alliance_cli.core.model import FieldError, check_text, check_url
+
+    option = LIST_OPTIONS[field]
+    if clear and values:
+        raise InputError(f"{option} and --no-{field} contradict each other: give one of them")
+    if clear:
+        return []
+    if values is None:
+        return None
+    check = check_url if field == "sources" else check_text
+    kept = []
+    for value in values:
+        try:
+            check(value.strip(), option)
+        except FieldError as exc:
+            raise InputError(f"{option}: {exc.problem}") from None
+        if not value.strip():
+            raise InputError(f"{option}: a value must not be blank (--no-{field} clears the list)")
+        kept.append(value.strip())
+    return list(dict.fromkeys(kept))  # each once, in the order given

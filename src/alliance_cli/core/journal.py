@@ -7,6 +7,7 @@ content of whatever it removed: nothing disappears silently, and repeated
 undos walk back one command at a time.
 """
 
+from collections import Counter
 from collections.abc import Iterator
 from operator import itemgetter
 
@@ -60,22 +61,51 @@ def describe(change: dict) -> str:
     return f"{op} {rec}"
 
 
+# What `log --kind` filters on: a status change, or the writing command of a journal entry.
+# An `update-status` shows as the status changes it made; any other command as one row.
+LOG_KINDS = ("status", "add", "edit", "import", "undo", "resolve", "init")
+
+
+def kind_of(entry) -> str | None:
+    """A journal entry's kind in the log: its command's name (``undo`` for an undo, ``resolve`` for
+    `conflicts resolve`), or None for an `update-status`, whose rows are the status changes it made."""
+    if "undoes" in entry:
+        return "undo"
+    words = entry["command"].split(" ", 2)
+    if words[0] == "conflicts" and len(words) > 1:
+        return words[1]
+    return None if words[0] == "update-status" else words[0]
+
+
+def touched(entry) -> list[str]:
+    """The recommendations a journal entry changed, each once, in the order it changed them."""
+    return list(dict.fromkeys(change["rec"] for change in entry["changes"] if "rec" in change))
+
+
 def log_entries(recs: list[dict], all_entries: list, start: str, rec_id: str | None = None,
-                since: str | None = None) -> list[tuple]:
+                since: str | None = None, kinds: set[str] | None = None) -> list[tuple]:
     """What `log` shows, newest first, as light entries: (key, recommendation, status before,
-    skeleton) for a status change, (key, None, None, row) for an undo. ``log_rows`` makes the
-    rows one at a time, so a log of every event is never in memory as rows all at once."""
+    skeleton) for a status change, (key, None, None, row) for a writing command. ``log_rows``
+    makes the rows one at a time, so a log of every event is never in memory as rows all at
+    once. ``kinds``: only these (``LOG_KINDS``), all without."""
+    entries = []
+    if not kinds or "status" in kinds:
+        wanted = [r for r in recs if rec_id is None or r["id"] == rec_id]
+        # "from" as the ordered history says: after a back-dated event, the stored
+        # "from" of a later one is out of date, and the log must agree with the report.
+        entries = [(skel, rec, before, skel) for rec in wanted
+                   for before, skel in history.transitions_between(rec["history"], since or "", None, start)]
     titles = {r["id"]: r["title"] for r in recs}
-    wanted = [r for r in recs if rec_id is None or r["id"] == rec_id]
-    # "from" as the ordered history says: after a back-dated event, the stored
-    # "from" of a later one is out of date, and the log must agree with the report.
-    entries = [(skel, rec, before, skel) for rec in wanted
-               for before, skel in history.transitions_between(rec["history"], since or "", None, start)]
+    by_id = {e["id"]: e for e in all_entries}
     for done in all_entries:
-        if "undoes" in done:
-            undone = [_undo_row(done, change, titles) for change in done["changes"] if "rec" in change]
-            entries += [(f"{row['date']} {row['recorded_at']}", None, None, row) for row in undone
-                        if (rec_id is None or row["id"] == rec_id) and (since is None or row["date"] >= since)]
+        kind = kind_of(done)
+        if kind is None or (kinds and kind not in kinds) or (since is not None and done["at"][:10] < since):
+            continue
+        ids = touched(done)
+        if rec_id is not None and rec_id not in ids:
+            continue
+        row = _command_row(done, kind, ids, titles, by_id)
+        entries.append((f"{row['date']} {row['recorded_at']}", None, None, row))
     entries.sort(key=itemgetter(0), reverse=True)  # a skeleton begins with its date and recorded_at
     return entries
 
@@ -107,15 +137,51 @@ def log_rows(entries: list[tuple], notes: dict[str, dict]) -> Iterator[dict]:
         yield {"kind": "status", "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
                "title": rec["title"], "from": before, "to": event["to"], "note": body["note"],
                "evidence": body["evidence"], "by": body.get("by", ""), "recorded_by": body.get("recorded_by", ""),
-               "event": event["id"]}
+               "event": event["id"], "command": "", "ids": [rec["id"]]}
 
 
-def _undo_row(done: dict, change: dict, titles: dict) -> dict:
-    event = change.get("event") if change["op"] == "remove_event" else None
-    what = {"remove_event": "status change", "remove_rec": "added recommendation",
-            "set_fields": "edit"}.get(change["op"], change["op"])
-    undone = f"{what} undone (was: {done.get('undid', 'entry ' + str(done['undoes']))})"
-    return {"kind": "undo", "date": done["at"][:10], "recorded_at": done["at"], "id": change["rec"],
-            "title": titles.get(change["rec"], ""), "from": event["from"] if event else "",
-            "to": event["to"] if event else "", "note": undone, "evidence": [],
-            "by": "", "recorded_by": done.get("recorded_by", ""), "event": event["id"] if event else ""}
+def command_text(entry) -> str:
+    """A journal entry's command as a person would name it: `add` with the id it added."""
+    if entry["command"] == "add":
+        return " ".join(["add", *touched(entry)])
+    return entry["command"]
+
+
+def _command_row(done, kind: str, ids: list[str], titles: dict, by_id: dict) -> dict:
+    """A writing command as one log row: what it did, in a sentence, as its ``note``; ``by`` is
+    empty (nobody is quoted), ``recorded_by`` who ran it."""
+    one = ids[0] if len(ids) == 1 else ""
+    removed = [c["event"] for c in done["changes"] if c["op"] == "remove_event" and c.get("event")]
+    event = removed[0] if len(removed) == 1 and len(done["changes"]) == 1 else None
+    note = _what_it_did(done, kind, ids, titles, by_id)
+    if event:
+        note += f": removed {event['from']} -> {event['to']} of {event['date']}"
+    return {"kind": kind, "date": done["at"][:10], "recorded_at": done["at"], "id": one,
+            "title": titles.get(one, ""), "from": event["from"] if event else "", "to": event["to"] if event else "",
+            "note": note, "evidence": [], "by": "", "recorded_by": done.get("recorded_by", ""),
+            "event": event["id"] if event else "", "command": command_text(done), "ids": ids}
+
+
+def _what_it_did(done, kind: str, ids: list[str], titles: dict, by_id: dict) -> str:
+    if kind == "undo":
+        undone = by_id.get(done["undoes"])
+        name = command_text(undone) if undone is not None else done.get("undid", f"entry {done['undoes']}")
+        return f"undo of `{name}`"
+    ops = Counter(change["op"] for change in done["changes"])
+    if kind == "add" and len(ids) == 1:
+        return f"added: {titles.get(ids[0], ids[0])}"
+    if kind == "edit" and len(ids) == 1:
+        fields = sorted({name for c in done["changes"] if c["op"] == "set_fields" for name in c["after"]})
+        return f"changed {', '.join(fields)}"
+    pillars = sum(len(c["after"].get("pillars", ())) - len(c["before"].get("pillars", ()))
+                  for c in done["changes"] if c["op"] == "set_meta")
+    # An import's four counts always, as the import itself printed them; every other count when not 0.
+    always = [(ops["add_rec"], "added"), (ops["set_fields"], "updated"), (ops["add_event"], "new events"),
+              (pillars, "new pillars")]
+    if kind != "import":
+        always = [(n, what) for n, what in always if n]
+    rare = [(n, what) for n, what in ((ops["remove_rec"], "removed"), (ops["remove_event"], "events removed"),
+                                      (ops["set_note"], "notes changed"), (ops["open_conflict"], "conflicts"),
+                                      (ops["close_conflict"], "conflicts settled")) if n]
+    said = ", ".join(f"{n} {what}" for n, what in always + rare)
+    return f"{command_text(done)}: {said or 'no change'}"

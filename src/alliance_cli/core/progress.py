@@ -89,12 +89,6 @@ def select_rows(recs: list[dict], as_of: str, start: str, statuses: set[str] | N
     return [row for row in Rows(recs, as_of, start)[:] if row["status"] in statuses]
 
 
-def matches(rec: dict, needle: str) -> bool:
-    """A text search over a whole recommendation: its id, title and text, ignoring case."""
-    folded = needle.casefold()
-    return any(folded in rec[f].casefold() for f in ("id", "title", "text"))
-
-
 def recommendation_detail(rec: dict, pillars: list[dict], as_of: str, start: str) -> dict:
     """The show view of a whole recommendation: every field, the pillar's name, the status and
     the ordered history."""
@@ -245,12 +239,12 @@ def needs_attention(recs: list[dict], as_of: dt.date, scale: Scale, stale_days: 
     ``steps``: each recommendation's (status before, latest event), when known.
     """
     day = as_of.isoformat()
-    stale_before = (as_of - dt.timedelta(days=stale_days)).isoformat()
+    stale_day = stale_before(as_of, stale_days)
     if steps is None:
         steps = [history.last_transition(rec["history"], day, scale.start) for rec in recs]
     flagged = []
     for rec, (before, last) in zip(recs, steps, strict=True):
-        reasons = attention_reasons(rec, before, last, as_of, stale_before, scale)
+        reasons = attention_reasons(rec, before, last, as_of, stale_day, scale)
         if reasons:
             row = _row(rec, last, scale.start)
             flagged.append({"id": rec["id"], "title": rec["title"], "status": row["status"],
@@ -260,7 +254,7 @@ def needs_attention(recs: list[dict], as_of: dt.date, scale: Scale, stale_days: 
 
 def attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date, stale_before: str,
                       scale: Scale) -> list[str]:
-    # ISO dates compare as strings: no parsing for the thousands that need nothing.
+    """Why an open recommendation needs attention; a closed one needs none."""
     status = history.status_of(last) if last else scale.start
     if not scale.is_open(status):
         return []
@@ -270,13 +264,52 @@ def attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date, 
         reasons.append(status)
     if last and scale.is_downgrade(before, status):
         reasons.append(f"downgraded from {before} on {when}")
-    if last and status != scale.start and when < stale_before:
+    if is_stale(last, stale_before, scale):
         idle = (as_of - dt.date.fromisoformat(when)).days
         reasons.append(f"not updated for {idle} days")
-    due = rec.get("due")
-    if due and due < as_of.isoformat():
-        reasons.append(f"overdue (due {due})")
+    if is_overdue(rec, status, as_of.isoformat(), scale):
+        reasons.append(f"overdue (due {rec['due']})")
     return reasons
+
+
+def stale_before(as_of: dt.date, stale_days: int = STALE_DAYS) -> str:
+    """The day before which a latest update makes a recommendation stale (see ``is_stale``)."""
+    return (as_of - dt.timedelta(days=stale_days)).isoformat()
+
+
+def is_stale(last: str | None, before: str, scale: Scale) -> bool:
+    """"Not updated for N days": an open recommendation, assessed (out of the start status), whose
+    latest event, ``last`` (a skeleton), is dated before ``before`` (from ``stale_before``). The
+    report's "Needs attention" and `list --stale` both ask this."""
+    if last is None:
+        return False
+    status = history.status_of(last)
+    # ISO dates compare as strings: no parsing for the thousands that need nothing.
+    return scale.is_open(status) and status != scale.start and history.date_of(last) < before
+
+
+def is_overdue(rec: dict, status: str, day: str, scale: Scale) -> bool:
+    """Due before ``day`` (ISO) and still open: a closed (or excluded) recommendation is never overdue."""
+    due = rec.get("due")
+    return bool(due) and due < day and scale.is_open(status)
+
+
+def flagged(recs: list[dict], as_of: dt.date, scale: Scale, stale_days: int = STALE_DAYS, *,
+            stale: bool = False, overdue: bool = False) -> list[dict]:
+    """The recommendations that are stale (with ``stale``, after ``stale_days``) and overdue (with
+    ``overdue``) as of a date, by the rules of "Needs attention"."""
+    if not (stale or overdue):
+        return recs
+    day, before = as_of.isoformat(), stale_before(as_of, stale_days)
+    kept = []
+    for rec in recs:
+        last = history.latest(rec["history"], day)
+        if stale and not is_stale(last, before, scale):
+            continue
+        if overdue and not is_overdue(rec, history.status_of(last) if last else scale.start, day, scale):
+            continue
+        kept.append(rec)
+    return kept
 
 
 def every_recommendation(recs: list[dict], as_of: dt.date, notes, scale: Scale) -> list[dict]:

@@ -158,7 +158,8 @@ def report_csv(report: dict, meta: dict) -> str:
 
 
 LIST_FIELDS = ["id", "pillar", "title", "status", "key", "last_updated", "due"]
-LOG_FIELDS = ["date", "id", "title", "from", "to", "note", "evidence", "event", "recorded_at", "by", "recorded_by"]
+LOG_FIELDS = ["date", "id", "title", "from", "to", "note", "evidence", "event", "recorded_at", "kind", "command",
+              "by", "recorded_by"]
 
 
 # Columns only the CSV has, after the shared ones (a stable schema only gains columns at the end):
@@ -271,14 +272,16 @@ def list_markdown(rows: list[dict], meta: dict) -> str:
                         _md_section(Section(f"{len(rows)} recommendations", header, table)))
 
 
-LOG_HEADER = ["Date", "ID", "Title", "From", "To", "Note", "Evidence", "Event", "Recorded at", "By", "Recorded by"]
+LOG_HEADER = ["Date", "ID", "Kind", "Title", "From", "To", "Note", "Evidence", "Event", "Recorded at", "By",
+              "Recorded by"]
 
 
 def log_markdown(events: list[dict], meta: dict) -> str:
-    table = [[e["date"], e["id"], e["title"], Status(e["from"]), Status(e["to"]), e["note"], e["evidence"],
-              e["event"], e["recorded_at"], e.get("by", ""), e.get("recorded_by", "")] for e in events]
-    return _md_document(f"Status changes: {meta['brief']['title']}", meta,
-                        _md_section(Section(f"{len(events)} status changes", LOG_HEADER, table)))
+    table = [[e["date"], e["id"], e["kind"], e["title"], Status(e["from"]), Status(e["to"]), e["note"],
+              e["evidence"], e["event"], e["recorded_at"], e.get("by", ""), e.get("recorded_by", "")]
+             for e in events]
+    return _md_document(f"Log: {meta['brief']['title']}", meta,
+                        _md_section(Section(f"{len(events)} changes", LOG_HEADER, table)))
 
 
 def show_markdown(detail: dict, meta: dict) -> str:

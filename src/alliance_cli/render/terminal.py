@@ -356,7 +356,8 @@ def _note_lines(page: Page, note: str, evidence: list[str], indent: int) -> list
 
 # --- log ------------------------------------------------------------------------
 
-LOG_COLUMNS = ("date", "id", "kind", "from", "to", "note", "evidence", "recorded_at", "event", "by", "recorded_by")
+LOG_COLUMNS = ("date", "id", "kind", "from", "to", "note", "evidence", "recorded_at", "event", "command", "by",
+               "recorded_by")
 
 
 def log_tsv(rows: list[dict], out: IO | None = None) -> None:
@@ -371,10 +372,12 @@ def log_table(rows: list[dict], out: IO | None = None, total: int | None = None)
     id_width = min(12, max((len(clean(r["id"])) for r in rows), default=0))
     indent = 12
     for row in rows:
-        change = Text.assemble(status_text(row["from"]), " → ", status_text(row["to"]))
-        if row["kind"] == "undo":
-            change = Text.assemble(("undone ", "bold"), change) if row["to"] else Text("undone", "bold")
-        head = Text.assemble(row["date"], "  ", (clean(row["id"]).ljust(id_width), "bold"), "  ")
+        if row["kind"] == "status":
+            change = Text.assemble(status_text(row["from"]), " → ", status_text(row["to"]))
+        else:  # a writing command reads as what it is (an undo is not a status change): its note says what it did
+            change = Text(row["kind"], style="bold")
+        rec = clean(row["id"]) if row["id"] or len(row["ids"]) < 2 else f"{len(row['ids'])} recs"
+        head = Text.assemble(row["date"], "  ", (rec.ljust(id_width), "bold"), "  ")
         said = [user_text(f" by {row['by']}", "bold")] if row.get("by") else []
         lines = page.flow(head, [change, *said], indent)
         lines += _note_lines(page, row["note"], row["evidence"], indent)
