@@ -111,8 +111,11 @@ def log_entries(recs: list[dict], all_entries: list, start: str, rec_id: str | N
 
 
 def said_by(body: dict, who: str) -> bool:
-    """Whether an event's ``by`` names ``who`` ("board" finds "Board of Audit"), in any case."""
-    return who.casefold().strip() in body.get("by", "").casefold()
+    """Whether an event's ``by`` names ``who`` ("board" finds "Board of Audit"), in any case
+    and with or without accents, as a search does."""
+    from alliance_cli.core.search import fold
+
+    return fold(who.strip()) in fold(body.get("by", ""))
 
 
 def event_of(entry: tuple) -> str:
