@@ -244,6 +244,8 @@ def test_by_is_kept_shown_exported_and_filtered(run, audit, tmp_path):
     assert "by Administration" in plain and f"by {TESTER}" in plain
     assert [r["by"] for r in json.loads(run("log", "--json", "--by", "board").stdout)] == ["Board of Audit"]
     assert json.loads(run("log", "--json", "--by", "nobody").stdout) == []
+    run("update-status", "B-1", "UI", "--date", "2017-02-01", "--by", "Ministère des Finances")
+    assert [r["id"] for r in json.loads(run("log", "--json", "--by", "MINISTERE").stdout)] == ["B-1"]
     assert run("log", "--by", "admin").stdout.splitlines()[0].endswith("\tby\trecorded_by")
     exported = json.loads(run("export").stdout)
     assert [e["by"] for e in exported["recommendations"][0]["history"]] == ["Administration", "Board of Audit"]

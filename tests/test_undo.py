@@ -82,3 +82,41 @@ def test_undo_asks_on_a_terminal(run, db):
     code, out = run_on_a_terminal(["undo"], env, b"y\n")
     assert code == 0 and "undone: update-status SEC-1 partial" in out
     assert statuses(run)["SEC-1"] == "not_assessed"
+
+
+# --- a tracker kept by several people: undo reverts your own last command ---------------------
+
+ANA, BEN = {"ALLIANCE_USER": "Ana"}, {"ALLIANCE_USER": "Ben"}
+
+
+def test_undo_reverts_your_own_last_command_not_a_colleagues(run, backdated):
+    run("update-status", "SEC-1", "partial", "--date", "2024-05-01", env=ANA)
+    run("update-status", "SEC-2", "implemented", "--date", "2024-05-02", env=BEN)
+    out = run("undo", "--yes", env=ANA).stdout
+    assert out.startswith("will revert: update-status SEC-1 partial (recorded ") and "by Ana)" in out
+    statuses = {r["id"]: r["status"] for r in json.loads(run("list", "--json").stdout)}
+    assert (statuses["SEC-1"], statuses["SEC-2"]) == ("not_assessed", "implemented")
+    before = digest(backdated)
+    result = run("undo", "--yes", env=ANA, code=1)
+    assert result.stderr == ("alliance: nothing to undo: no writing command of yours (Ana; `--anyone` for "
+                             "anyone's) is left in the journal\n") and digest(backdated) == before
+    assert "undone: update-status SEC-2 implemented" in run("undo", "--yes", "--anyone", env=ANA).stdout
+
+
+def test_undo_refuses_to_revert_what_a_later_command_changed_again(run, backdated):
+    run("edit", "SEC-1", "--title", "Ana's title", env=ANA)
+    run("edit", "SEC-1", "--title", "Ben's title", env=BEN)
+    run("update-status", "SEC-1", "partial", "--date", "2024-05-01", env=BEN)  # events stand alone
+    before = digest(backdated)
+    result = run("undo", "--yes", env=ANA, code=1)
+    assert result.stderr == ("alliance: cannot undo `edit SEC-1`: a later command, `edit SEC-1` by Ben, changed "
+                             "the same thing since; undo that first (`alliance undo --anyone`), or change it "
+                             "back with edit\n")
+    assert digest(backdated) == before
+    run("edit", "SEC-1", "--section", "Ben's section", env=BEN)  # another field does not stand in the way
+    run("undo", "--yes", env=BEN)  # Ben's section
+    run("undo", "--yes", env=BEN)  # Ben's status
+    run("undo", "--yes", env=BEN)  # Ben's title: Ana's is back, and hers can go now
+    assert json.loads(run("show", "SEC-1", "--json").stdout)["title"] == "Ana's title"
+    run("undo", "--yes", env=ANA)
+    assert json.loads(run("show", "SEC-1", "--json").stdout)["title"] != "Ana's title"

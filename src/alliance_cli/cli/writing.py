@@ -103,23 +103,32 @@ def _update_from(ctx: typer.Context, source: str, input_format: str | None, by: 
     typer.echo(f"{updates.summary(checked)} from {name}" if checked else f"no updates in {name}: nothing changed")
 
 
-@app.command(epilog=examples("alliance undo", "alliance undo --yes    # in a script"))
+@app.command(epilog=examples("alliance undo", "alliance undo --yes    # in a script",
+                             "alliance undo --anyone    # the latest command, whoever recorded it"))
 def undo(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when stdin is not a terminal).")]
     = False,
+    anyone: Annotated[bool, typer.Option(
+        "--anyone", help="Revert the latest command of anyone's, not only your own (see `recorded_by`).")] = False,
 ):
-    """Revert everything the last writing command did (the undo itself is journaled)."""
+    """Revert everything your last writing command did (the undo itself is journaled)."""
     from alliance_cli.core import journal
     from alliance_cli.render.text import clean
+    from alliance_cli.store.identity import recorded_by
 
     tracker = open_tracker(ctx)
+    user = None if anyone else recorded_by(tracker.path)
     # Read twice on purpose: the plan is shown and confirmed without the lock (a
     # person may take a while to answer), then checked again under it.
-    target = journal.undo_target(tracker.read().journal_entries())
+    entries = tracker.read().journal_entries()
+    target = journal.undo_target(entries, user)
     if target is None:
-        raise AllianceError("nothing to undo: no writing command is left in the journal")
-    typer.echo(f"will revert: {clean(target['command'])} (recorded {target['at']})")
+        whose = "" if user is None else f" of yours ({user}; `--anyone` for anyone's)"
+        raise AllianceError(f"nothing to undo: no writing command{clean(whose)} is left in the journal")
+    _refuse_overtaken(entries, target)
+    who = f" by {target['recorded_by']}" if target.get("recorded_by") else ""
+    typer.echo(f"will revert: {clean(target['command'])} (recorded {target['at']}{clean(who)})")
     for change in target["changes"]:
         typer.echo(f"  {clean(journal.describe(change))}")
     if not yes:
@@ -128,11 +137,25 @@ def undo(
         if not typer.confirm("Revert it?", default=False, err=True):
             raise AllianceError("undo cancelled: nothing changed")
     with tracker.write("undo") as state:
-        current = journal.undo_target(state.journal_entries())
+        current = journal.undo_target(state.journal_entries(), user)
         if current is None or current["id"] != target["id"]:
             raise AllianceError("the tracker changed while you were deciding: run undo again")
+        _refuse_overtaken(state.journal_entries(), current)
         state.revert(current)
     typer.echo(f"undone: {clean(target['command'])}")
+
+
+def _refuse_overtaken(entries: list, target) -> None:
+    """Reverting an older command would undo what a later one did to the same thing."""
+    from alliance_cli.core import journal
+    from alliance_cli.render.text import clean
+
+    later = journal.overtaken_by(entries, target)
+    if later is not None:
+        who = f" by {later['recorded_by']}" if later.get("recorded_by") else ""
+        raise AllianceError(clean(f"cannot undo `{target['command']}`: a later command, `{later['command']}`"
+                                  f"{who}, changed the same thing since; undo that first (`alliance undo "
+                                  "--anyone`), or change it back with edit"))
 
 
 

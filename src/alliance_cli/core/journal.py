@@ -28,13 +28,47 @@ def entries(docs: list) -> list:
     return sorted(docs, key=lambda doc: doc.doc_id)
 
 
-def undo_target(all_entries: list):
-    """The latest entry that is neither an undo nor already undone (``all_entries`` in order)."""
+def undo_target(all_entries: list, user: str | None = None):
+    """The latest entry that is neither an undo nor already undone (``all_entries`` in order).
+
+    With ``user``, the latest of that user's own (or of nobody known: entries from before
+    names were kept), so that in a shared tracker an undo never reverts a colleague's work."""
     undone = {e["undoes"] for e in all_entries if "undoes" in e}
     for entry in reversed(all_entries):
-        if "undoes" not in entry and entry["id"] not in undone:
+        mine = user is None or entry.get("recorded_by", "") in (user, "")
+        if "undoes" not in entry and entry["id"] not in undone and mine:
             return entry
     return None
+
+
+def overtaken_by(all_entries: list, target):
+    """A later command, not undone, that changed what reverting ``target`` would change back
+    (the same field of a recommendation, the same tracker setting, or anything of a
+    recommendation ``target`` added), or None. Events stand alone: removing one never
+    overtakes another's."""
+    undone = {e["undoes"] for e in all_entries if "undoes" in e}
+    touched = set().union(*map(_touches, target["changes"]))
+    later = all_entries[next(i for i, e in enumerate(all_entries) if e["id"] == target["id"]) + 1:]
+    for entry in later:
+        if "undoes" in entry or entry["id"] in undone:
+            continue
+        theirs = set().union(set(), *map(_touches, entry["changes"]))
+        if touched & theirs or any((rec, "*") in touched for rec, _ in theirs):
+            return entry
+    return None
+
+
+def _touches(change: dict) -> set[tuple[str, str]]:
+    op = change["op"]
+    if op == "set_fields":
+        return {(change["rec"], field) for field in change["before"]}
+    if op == "set_meta":
+        return {("", field) for field in change["before"]}
+    if op == "add_rec":
+        return {(change["rec"], "*")}
+    if op == "add_event":
+        return {(change["rec"], "event")}
+    return set()
 
 
 def describe(change: dict) -> str:
@@ -111,8 +145,11 @@ def log_entries(recs: list[dict], all_entries: list, start: str, rec_id: str | N
 
 
 def said_by(body: dict, who: str) -> bool:
-    """Whether an event's ``by`` names ``who`` ("board" finds "Board of Audit"), in any case."""
-    return who.casefold().strip() in body.get("by", "").casefold()
+    """Whether an event's ``by`` names ``who`` ("board" finds "Board of Audit"), in any case
+    and with or without accents, as a search does."""
+    from alliance_cli.core.search import fold
+
+    return fold(who.strip()) in fold(body.get("by", ""))
 
 
 def event_of(entry: tuple) -> str:
