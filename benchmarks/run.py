@@ -104,6 +104,7 @@ def run_once(cmd: Command, turn: int) -> tuple[float, int, int, str]:
     # without fsync) is flushed now, not in the middle of this run (as hyperfine --prepare sync).
     os.sync()
     argv = [*cmd.argv, cmd.alternate[turn % len(cmd.alternate)]] if cmd.alternate else cmd.argv
+    argv = [arg.replace("{turn}", str(turn)) for arg in argv]  # a run's own words, where asked for
     env = child_env(cmd.env)
     if cmd.tty:
         master, slave = pty.openpty()
@@ -274,7 +275,8 @@ def commands_for(out: Path, n: int, pillars: int) -> list[Command]:
         Command("report --format json", "alliance", [*alliance, "report", "--format", "json"]),
         Command("update-status", "alliance",
                 [str(ALLIANCE), "--db", str(scratch / "tracker.json"), "update-status",
-                 "--note", "Benchmark: a working group met and agreed a timeline.",
+                 # A note of its own each run: the same update twice is refused as a duplicate.
+                 "--note", "Benchmark: a working group met and agreed a timeline (meeting {turn}).",
                  "--evidence", "https://www.state.gov/bench/12345", rec], alternate=["partial", "in_progress"]),
         Command("log", "alliance", [*alliance, "log"]),
         Command("export", "alliance", [*alliance, "export"]),

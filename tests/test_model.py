@@ -1,12 +1,14 @@
 """The one set of rules: the fast checks agree with the calendar and with the slow ones."""
 
 import datetime as dt
+import json
 import re
 
 import pytest
 
 from alliance_cli.core import model
 from alliance_cli.core.statuses import DEFAULT_SCALE
+from alliance_cli.errors import StoreError
 
 
 def test_the_skeleton_date_pattern_is_the_calendar_from_1950():
@@ -47,3 +49,29 @@ def test_bad_skeletons_fail_both_ways(skel):
     assert not model.skeleton_patterns(DEFAULT_SCALE.names)[1].fullmatch(skel)
     with pytest.raises(model.FieldError):
         model.check_skeletons([skel], "h", DEFAULT_SCALE.names)
+
+
+@pytest.mark.parametrize("day", ["2024-02-29", "2023-02-29", "1950-01-01", "1949-12-31", "2024-13-01", "2024-1-01",
+                                 "2100-02-29", "2000-02-29", "2024-04-31", "２０２４-01-01", "2024-01-01\n"])
+def test_the_fast_date_check_agrees_with_the_slow_one(day):
+    try:
+        model.check_iso_date(day, "d", allow_future=True)
+        valid = True
+    except model.FieldError:
+        valid = False
+    assert bool(model.DATE_LINES.fullmatch(day + "\n")) == valid, day
+
+
+def test_a_head_with_a_bad_issue_or_due_date_names_it(tmp_path):
+    from alliance_cli.store import schema
+    from alliance_cli.store.tracker import Tracker
+
+    path = tmp_path / "t.json"
+    Tracker(path).read()
+    for field, value, problem in (("issued", "2024-02-30", "not an ISO date"), ("issued", "2999-01-01", "future"),
+                                  ("due", "1949-12-31", "before 1950")):
+        tables = json.loads(path.read_text())
+        tables["recommendations"]["SEC-1"][field] = value
+        with pytest.raises(StoreError) as refused:
+            schema.check_head(tables, path, 5)
+        assert f"recommendations.SEC-1.{field}: " in str(refused.value) and problem in str(refused.value)

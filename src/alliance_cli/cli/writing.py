@@ -12,7 +12,6 @@ import typer
 
 from alliance_cli.cli.app import app, examples, open_tracker
 from alliance_cli.cli.completion import complete_id, complete_id_or_status, complete_pillar, complete_status
-from alliance_cli.cli.readers import read_input
 from alliance_cli.errors import AllianceError, InputError
 
 
@@ -204,7 +203,7 @@ def init(
                 raise InputError("--pillars, --title, --author, --publisher, --published and --brief-id are for "
                                  f"a table of recommendations (.csv, .tsv, .xlsx); {brief_file} is a brief file")
             # A brief file is an export without histories: one validation, one seeding.
-            data = exchange.load_json(read_input(str(brief_file)), str(brief_file))
+            data = exchange.load_json(_read_input(str(brief_file)), str(brief_file))
             exchange.validate_export(data, str(brief_file))
         progress.stage("saving")
         tracker = open_tracker(ctx)
@@ -233,14 +232,14 @@ def _brief_from_table(path: Path, pillars_file: Path | None, given: dict) -> tup
     from alliance_cli.core.statuses import DEFAULT_SCALE, fold
 
     tables = ("csv", "tsv", "xlsx")
-    raw = read_input(str(path))
+    raw = _read_input(str(path))
     fmt = readers.format_of(str(path), None, raw, tables)
     if fmt == "xlsx":
         table, pillars = readers.read_workbook(raw, str(path))
     else:
         table, pillars = readers.read_table(str(path), fmt, raw), None
     if pillars_file is not None:
-        raw = read_input(str(pillars_file))
+        raw = _read_input(str(pillars_file))
         pillars = readers.read_table(str(pillars_file), readers.format_of(str(pillars_file), None, raw, tables), raw)
     data = brief_sheet.brief_from_table(table, brief_sheet.brief_info(table, path.stem, given), pillars)
     # A brief made from a table has the default scale: its statuses start at its start.
@@ -268,11 +267,11 @@ def import_(
 
     name = "<stdin>" if source == "-" else source
     with Meter(f"reading {name}") as progress:
-        data = exchange.load_json(read_input(source), name)
+        data = exchange.load_json(_read_input(source), name)
         exchange.validate_export(data, name)
         ancestor = None
         if base is not None:
-            ancestor = exchange.load_json(read_input(str(base)), str(base))
+            ancestor = exchange.load_json(_read_input(str(base)), str(base))
             exchange.validate_export(ancestor, str(base))
             if ancestor["brief"]["id"] != data["brief"]["id"]:
                 raise InputError(f"--base {base} is an export of brief {ancestor['brief']['id']!r}, {name} of "
@@ -446,3 +445,10 @@ def _names(field: str, values: list[str] | None, clear: bool) -> list[str] | Non
             raise InputError(f"{option}: a value must not be blank (--no-{field} clears the list)")
         kept.append(value.strip())
     return list(dict.fromkeys(kept))  # each once, in the order given
+
+
+def _read_input(source: str) -> bytes:
+    """A file's bytes, or stdin's for ``-`` (``cli.readers``, imported only by the commands that read one)."""
+    from alliance_cli.cli.readers import read_input
+
+    return read_input(source)

@@ -48,7 +48,8 @@ def skeleton_patterns(names: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
     return re.compile(one), re.compile(rf"(?:{one}(?:\n{one})*)?")
 
 
-# Every id at once, joined by newlines.
+# Every id, or every date, at once, each ended by a newline.
+DATE_LINES = re.compile(rf"(?:{_DATE}\n)*")
 ID_LINES = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\n)*")
 
 

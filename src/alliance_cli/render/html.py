@@ -16,7 +16,7 @@ from typing import NamedTuple
 from alliance_cli.core.statuses import DEFAULT_SCALE, Scale
 from alliance_cli.render import exports
 from alliance_cli.render.exports import Alert, Section, Status
-from alliance_cli.render.text import SINCE_SECTIONS, clean
+from alliance_cli.render.text import SINCE_SECTIONS, clean, tone_of
 
 # Okabe-Ito colours, told apart by most colour-blind readers; every status is
 # also written as a word wherever a colour is shown.
@@ -24,8 +24,9 @@ STATUS_COLOURS = {
     "not_assessed": "#dddddd", "no_action": "#d55e00", "in_progress": "#f0e442", "partial": "#56b4e9",
     "implemented": "#009e73", "stalled": "#cc79a7", "abandoned": "#555555",
 }
-# A brief's own statuses take a colour from their class, or their score when open.
-CLASS_COLOURS = {"closed_implemented": "#009e73", "closed_not_implemented": "#555555", "excluded": "#bbbbbb"}
+# A brief's own statuses take a colour from their tone (``text.tone_of``).
+TONE_COLOURS = {"closed_implemented": "#009e73", "closed_not_implemented": "#555555", "excluded": "#bbbbbb",
+                "start": "#dddddd", "advanced": "#56b4e9", "started": "#f0e442", "stuck": "#d55e00"}
 # Fills dark enough that the count written on them must be white.
 _DARK_FILLS = {"#d55e00", "#009e73", "#555555"}
 # The scale of the report being drawn: set by ``report_html`` for the one page it makes.
@@ -36,12 +37,9 @@ def colour(status: str) -> str:
     scale = _SCALE.get()
     if status in STATUS_COLOURS or status not in scale.by_id:
         return STATUS_COLOURS.get(status, "#ffffff")
-    s = scale.by_id[status]
-    if s.cls in CLASS_COLOURS:
-        return CLASS_COLOURS[s.cls]
-    if status == scale.start:
-        return "#dddddd"
-    return "#56b4e9" if s.score >= 0.5 else "#f0e442" if s.score > 0 else "#d55e00"
+    return TONE_COLOURS[tone_of(status, scale)]
+
+
 PILLAR_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#999933")
 # Dashes tell the lines apart on a black-and-white print.
 PILLAR_DASHES = ("6 3", "2 3", "10 3 2 3", "1 2", "12 4", "4 2 1 2", "8 2")

@@ -22,6 +22,7 @@ from alliance_cli.render.text import (
     implemented_of,
     recent_title,
     rule_line,
+    tone_of,
     write_tsv,
 )
 
@@ -37,20 +38,16 @@ STATUS_STYLES = {
 # colour, so that a bar still reads without colour.
 BAR_ORDER = ("implemented", "partial", "in_progress", "stalled", "no_action", "abandoned", "not_assessed")
 BAR_GLYPHS = {"implemented": "█", "partial": "▓", "in_progress": "▒"}
-# A brief's own statuses get a colour from their class and score.
-CLASS_STYLES = {"closed_implemented": "bold color(28)", "closed_not_implemented": "color(160) strike",
-                "excluded": "dim italic"}
+# A brief's own statuses get a colour from their tone (``text.tone_of``).
+TONE_STYLES = {"closed_implemented": "bold color(28)", "closed_not_implemented": "color(160) strike",
+               "excluded": "dim italic", "start": "dim", "advanced": "bold color(32)",
+               "started": "bold color(166)", "stuck": "color(160)"}
 
 
 def style_of(status: str, scale: Scale | None = None) -> str:
     if status in STATUS_STYLES or scale is None or status not in scale.by_id:
         return STATUS_STYLES.get(status, "")
-    s = scale.by_id[status]
-    if s.cls in CLASS_STYLES:
-        return CLASS_STYLES[s.cls]
-    if status == scale.start:
-        return "dim"
-    return "bold color(32)" if s.score >= 0.5 else "bold color(166)" if s.score > 0 else "color(160)"
+    return TONE_STYLES[tone_of(status, scale)]
 
 
 def bar_order(scale: Scale) -> list[str]:

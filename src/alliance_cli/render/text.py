@@ -152,3 +152,14 @@ SINCE_SECTIONS = (("Assessments", "assessments"), ("Upgrades", "upgrades"), ("Do
 
 def recent_title(report: dict) -> str:
     return f"Recent changes (last {report['windows']['recent_days']} days to {report['as_of']})"
+
+
+def tone_of(status: str, scale) -> str:
+    """Which colour a brief's own status takes: its class's, or when open its score's (the
+    terminal and the HTML page each give every tone their own colour)."""
+    s = scale.by_id[status]
+    if s.cls != "open":
+        return s.cls
+    if status == scale.start:
+        return "start"
+    return "advanced" if s.score >= 0.5 else "started" if s.score > 0 else "stuck"
