@@ -355,3 +355,30 @@ def test_the_html_report_speaks_the_scale_of_its_tracker(run, audit, tmp_path):
     assert "1 of 4 recommendations implemented" in html
     assert "Overtaken by events" in html and "Not yet assessed" in html  # the scale's labels
     assert "denominator: 4 recommendations (1 of 5 excluded: 1 overtaken by events)" in html
+
+
+@pytest.mark.parametrize(("global_config", "local_config"), [
+    ("[user]\n\tname = Global Name\n", ""),
+    ("[user]\n\tname = Global Name\n", "[user]\n\tname = Local Name  # the repository's\n"),
+    ("[core]\n\teditor = vi\n[User]\n  NAME=Upper Case\n", '[remote "origin"]\n\turl = x\n'),
+    ('[user]\n\tname = "Quoted \\"Name\\""\n', ""),  # git's quoting: git is asked
+    ("[include]\n\tpath = other.gitconfig\n", ""),  # an include: git is asked
+    ("[user]\n\temail = a@b.c\n", ""),  # no name anywhere
+])
+def test_user_name_is_read_as_git_reads_it(tmp_path, monkeypatch, global_config, local_config):
+    from alliance_cli.store import identity
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    (home / ".gitconfig").write_text(global_config)
+    (home / "other.gitconfig").write_text("[user]\n\tname = Included Name\n")
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    with (repo / ".git" / "config").open("a") as config:
+        config.write(local_config)
+    asked = subprocess.run(["git", "-C", str(repo), "config", "user.name"], capture_output=True, text=True)
+    identity._git_user.cache_clear()
+    assert identity._git_user(repo) == asked.stdout.strip()

@@ -5,7 +5,6 @@ tracker of its own. ``conflicts`` lists what a merge (the driver's or `import --
 could not decide, and ``conflicts resolve`` settles one, as a journaled, undoable change.
 """
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -124,6 +123,8 @@ def _typed(state, record: dict, text: str):
         return state.pillar_id(text)
     if field in ("actors", "initiatives", "sources"):
         try:
+            import json
+
             items = json.loads(text)
         except ValueError:
             items = None
