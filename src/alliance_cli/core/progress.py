@@ -256,18 +256,15 @@ def attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date, 
                       scale: Scale) -> list[str]:
     """Why an open recommendation needs attention; a closed one needs none."""
     status = history.status_of(last) if last else scale.start
-    if not scale.is_open(status):
+    if status not in scale.open:
         return []
-    reasons = []
-    when = history.date_of(last) if last else None
-    if scale.by_id[status].attention:
-        reasons.append(status)
+    reasons = [status] if status in scale.marked else []
     if last and scale.is_downgrade(before, status):
-        reasons.append(f"downgraded from {before} on {when}")
+        reasons.append(f"downgraded from {before} on {history.date_of(last)}")
     if is_stale(last, stale_before, scale):
-        idle = (as_of - dt.date.fromisoformat(when)).days
+        idle = (as_of - dt.date.fromisoformat(history.date_of(last))).days
         reasons.append(f"not updated for {idle} days")
-    if is_overdue(rec, status, as_of.isoformat(), scale):
+    if rec.get("due") and is_overdue(rec, status, as_of.isoformat(), scale):
         reasons.append(f"overdue (due {rec['due']})")
     return reasons
 

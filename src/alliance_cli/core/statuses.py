@@ -58,6 +58,10 @@ class Scale:
         self.names = tuple(self.by_id)
         self.start = next(s.id for s in statuses if s.cls == "open")
         self._spellings = {fold(spelling): s.id for s in statuses for spelling in (s.id, s.label, *s.aliases)}
+        # Asked of every recommendation by a report: sets and a dict, not a walk of the statuses.
+        self.open = frozenset(s.id for s in statuses if s.cls == "open")
+        self.marked = frozenset(s.id for s in statuses if s.attention)
+        self._scores = {s.id: s.score for s in statuses}
 
     @classmethod
     def from_dicts(cls, items: list[dict]) -> "Scale":
@@ -87,7 +91,7 @@ class Scale:
         return found
 
     def score(self, status: str) -> float:
-        return self.by_id[status].score
+        return self._scores[status]
 
     def cls(self, status: str) -> str:
         return self.by_id[status].cls
@@ -96,11 +100,11 @@ class Scale:
         return self.by_id[status].label
 
     def is_open(self, status: str) -> bool:
-        return self.by_id[status].cls == "open"
+        return status in self.open
 
     def is_downgrade(self, before: str, after: str) -> bool:
         """A change that lowers the score (implemented -> stalled)."""
-        return self.score(after) < self.score(before)
+        return self._scores[after] < self._scores[before]
 
     def best_first(self) -> list[str]:
         """The order a reader asks in: what is done, what is under way, the rest, the start last."""
