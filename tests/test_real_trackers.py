@@ -355,6 +355,11 @@ def test_the_html_report_speaks_the_scale_of_its_tracker(run, audit, tmp_path):
     assert "1 of 4 recommendations implemented" in html
     assert "Overtaken by events" in html and "Not yet assessed" in html  # the scale's labels
     assert "denominator: 4 recommendations (1 of 5 excluded: 1 overtaken by events)" in html
+    assert "1/4 implemented</text>" in html  # the bars count out of the denominator too
+    run("update-status", "A-1", "not_implemented", "--date", "2018-03-01")
+    run("report", "-o", str(page), "--since", "2017-01-01")
+    html = page.read_text(encoding="utf-8")
+    assert "3 status changes on 2 recommendations: 2 first assessments (" in html and "1 downgrade (" in html
 
 
 @pytest.mark.parametrize(("global_config", "local_config"), [

@@ -165,18 +165,28 @@ def _since_changes(since: dict) -> list[dict]:
     return [c for _, key in SINCE_SECTIONS if key != "new_evidence" for c in since[key]]
 
 
+_KIND_WORDS = (("assessment", "first assessment"), ("upgrade", "upgrade"), ("downgrade", "downgrade"),
+               ("reassessment", "reassessment"))
+
+
+def _kind(change: dict) -> str:
+    """What a change is (``progress.kind_of``), or by its scores for a change that does not say."""
+    if "kind" in change:
+        return change["kind"]
+    score = _SCALE.get().score
+    up, down = score(change["to"]) > score(change["from"]), score(change["to"]) < score(change["from"])
+    return "upgrade" if up else "downgrade" if down else "lateral"
+
+
 def _period_sentence(report: dict) -> str:
     start, changes = _period(report)
     span = f"From {_nobr(start)} to {_nobr(report['as_of'])}"
     if not changes:
         return f"{span}, no status changed."
-    score = _SCALE.get().score
-    up = [c for c in changes if score(c["to"]) > score(c["from"])]
-    down = [c for c in changes if score(c["to"]) < score(c["from"])]
-    same = len(changes) - len(up) - len(down)
-    parts = [f"{_counted(len(kind), word)} ({_ids(kind)})" for kind, word in ((up, "upgrade"), (down, "downgrade"))
-             if kind]
-    if same:
+    kinds = [_kind(c) for c in changes]
+    parts = [f"{_counted(len(of), word)} ({_ids(of)})" for kind, word in _KIND_WORDS
+             if (of := [c for c, k in zip(changes, kinds, strict=True) if k == kind])]
+    if same := kinds.count("lateral"):
         parts.append(_counted(same, "change", "changes") + " of the same score")
     recs = len({c["id"] for c in changes})
     evidence = sum(1 for c in changes if c["evidence"])
@@ -251,7 +261,7 @@ def _bar_group(pid: str, name: str, summary: dict, top: int) -> str:
              f'{esc(pid if pid != "ALL" else name)}</tspan>{name_part}</text>'
              f'<text class="bar-value" x="{CHART_WIDTH}" y="{top + 16}" '
              f'text-anchor="end">{exports.pct(summary["progress"])} · {summary["implemented"]}/'
-             f'{summary["total"]} implemented</text>')
+             f'{summary["denominator"]} implemented</text>')
     segments, x = [], 0.0
     for status in _SCALE.get().names:
         count = summary["by_status"][status]
