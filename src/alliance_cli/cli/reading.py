@@ -156,19 +156,23 @@ def show(
 
 @app.command(epilog=examples(
     "alliance report", "alliance report --pillar sec --since '30 days ago'",
-    "alliance report --as-of 2024-12-31 --compare 2023-12-31", "alliance report -o report.html"))
+    "alliance report --as-of 2024-12-31 --compare 2023-12-31", "alliance report -o report.html",
+    "alliance report --stale-days 365 --recent-days 90    # an annual review, a quarterly note"))
 @output_options("csv", "markdown", "html")
 def report(
     ctx: typer.Context,
     pillar: Annotated[str | None, typer.Option(
         "--pillar", "-p", metavar="PILLAR", help="Only this pillar.", autocompletion=complete_pillar)] = None,
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", metavar="DATE", help="Every status as it stood at the end of DATE (default today).")] = None,
+        "--as-of", metavar="DATE",
+        help="Every status as it stood at the end of DATE (default today), over what was issued by then.")] = None,
     since: Annotated[str | None, typer.Option(
-        "--since", metavar="DATE", help="Add what changed from DATE on: upgrades, downgrades, new evidence.")] = None,
+        "--since", metavar="DATE",
+        help="Add what changed from DATE on: assessments, upgrades, downgrades, other changes, "
+             "reassessments, new evidence.")] = None,
     compare: Annotated[str | None, typer.Option(
         "--compare", metavar="DATE",
-        help="Add progress then (at DATE) and now per pillar, and what lost 'implemented'.")] = None,
+        help="Add progress then (at DATE) and now per pillar, and what is no longer implemented.")] = None,
     stale_days: Annotated[int | None, typer.Option(
         "--stale-days", metavar="N", min=1,
         help="An open recommendation needs attention after N days without an update "
