@@ -17,7 +17,7 @@ from alliance_cli.errors import AllianceError, InputError
 
 @app.command("update-status", epilog=examples(
     "alliance update-status sec-6 in-progress --note '12th SMA talks opened'",
-    "alliance update-status SEC-2 implemented --date 2024-07-11 --by Board -e https://example.org/ncg",
+    "alliance update-status SEC-2 implemented --date 2024-07-11 --by Board -e https://x.org/ncg",
     "alliance update-status CYBER-1 partial --date '3 days ago'",
     "alliance update-status SEC-1 SEC-4 in-progress --date 2024-08-18    # several at once",
     "alliance update-status --from annex-2024.csv    # id,status,date,note,evidence,by",
