@@ -387,3 +387,12 @@ def test_user_name_is_read_as_git_reads_it(tmp_path, monkeypatch, global_config,
     asked = subprocess.run(["git", "-C", str(repo), "config", "user.name"], capture_output=True, text=True)
     identity._git_user.cache_clear()
     assert identity._git_user(repo) == asked.stdout.strip()
+
+
+@pytest.mark.parametrize("days", [0, 36501, 1.5, "365", True])
+def test_a_review_cycle_out_of_range_is_refused_with_its_field(run, tmp_path, db, days):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(audit_brief(review_days=days)), encoding="utf-8")
+    result = run("init", "--from", str(path), code=2)
+    assert result.stderr == (f"alliance: {path}: review_days: must be a whole number of days from 1 to 36500, "
+                             f"found {days!r}\n") and not db.exists()

@@ -17,14 +17,13 @@ from alliance_cli.core.model import (
     check_id,
     check_list,
     check_recommendation,
+    check_review_days,
     check_scale,
     check_text,
     check_url,
 )
 from alliance_cli.core.statuses import DEFAULT_SCALE, Scale
 from alliance_cli.errors import InputError
-
-REVIEW_DAYS = 180  # the default review cycle: see progress.STALE_DAYS
 
 FORMAT = 1
 SHIPPED = "us-rok-2024.json"
@@ -102,9 +101,8 @@ def check_brief(data: Any, *, export: bool = False) -> None:
         raise FieldError("pillars", "must list at least one pillar")
     pillar_ids = _unique_ids(pillars, "pillars")
     names = check_scale(data["statuses"], "statuses").names if "statuses" in data else DEFAULT_SCALE.names
-    if "review_days" in data and (type(data["review_days"]) is not int or not 1 <= data["review_days"] <= 36500):
-        raise FieldError("review_days", f"must be a whole number of days from 1 to 36500, "
-                                        f"found {data['review_days']!r}")
+    if "review_days" in data:
+        check_review_days(data["review_days"], "review_days")
     recs = check_list(data.get("recommendations"), "recommendations",
                       lambda rec, where: check_recommendation(rec, where, pillar_ids, names, with_history=export,
                                                               allow_future=not export))

@@ -52,7 +52,7 @@ def overtaken_by(all_entries: list, target):
     for entry in later:
         if "undoes" in entry or entry["id"] in undone:
             continue
-        theirs = set().union(set(), *map(_touches, entry["changes"]))
+        theirs = set().union(*map(_touches, entry["changes"]))
         if touched & theirs or any((rec, "*") in touched for rec, _ in theirs):
             return entry
     return None

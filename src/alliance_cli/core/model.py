@@ -295,6 +295,13 @@ def check_note(body: dict, where: str) -> None:
             raise FieldError(f"{where}.{name}", f"must be one line of at most {WHO_MAX} characters")
 
 
+def check_review_days(value, where: str) -> int:
+    """The review cycle: after how many days an open recommendation not updated needs attention."""
+    if type(value) is not int or not 1 <= value <= 36500:
+        raise FieldError(where, f"must be a whole number of days from 1 to 36500, found {value!r}")
+    return value
+
+
 def check_scale(items, where: str) -> Scale:
     """A brief's ``statuses`` block: ids, labels and aliases distinct however spelt, scores
     from 0 to 1, known classes, and an open status for recommendations to start in."""

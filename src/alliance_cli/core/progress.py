@@ -165,7 +165,7 @@ def changes_between(recs: list[dict], start: dt.date, end: dt.date, scale: Scale
 KINDS = ("assessment", "upgrade", "downgrade", "lateral", "reassessment")
 
 
-def kind_of(before: str, after: str, scale: Scale) -> str:
+def change_kind(before: str, after: str, scale: Scale) -> str:
     if before == after:
         return "reassessment"
     if before == scale.start:
@@ -222,7 +222,7 @@ def _change(rec: dict, before: str, skel: str, scale: Scale) -> dict:
     """A change as the report lists it; ``note``, ``evidence`` and who said it are filled in by
     ``build_report``."""
     event = history.parts(skel)
-    kind = kind_of(before, event["to"], scale)
+    kind = change_kind(before, event["to"], scale)
     return {
         "date": event["date"], "recorded_at": event["recorded_at"], "id": rec["id"],
         "title": rec["title"], "from": before, "to": event["to"], "kind": kind,
@@ -242,17 +242,17 @@ def needs_attention(recs: list[dict], as_of: dt.date, scale: Scale, stale_days: 
     stale_day = stale_before(as_of, stale_days)
     if steps is None:
         steps = [history.last_transition(rec["history"], day, scale.start) for rec in recs]
-    flagged = []
+    needing = []
     for rec, (before, last) in zip(recs, steps, strict=True):
         reasons = attention_reasons(rec, before, last, as_of, stale_day, scale)
         if reasons:
             row = _row(rec, last, scale.start)
-            flagged.append({"id": rec["id"], "title": rec["title"], "status": row["status"],
+            needing.append({"id": rec["id"], "title": rec["title"], "status": row["status"],
                             "last_updated": row["last_updated"], "reasons": reasons})
-    return flagged
+    return needing
 
 
-def attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date, stale_before: str,
+def attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date, stale_day: str,
                       scale: Scale) -> list[str]:
     """Why an open recommendation needs attention; a closed one needs none."""
     status = history.status_of(last) if last else scale.start
@@ -261,7 +261,7 @@ def attention_reasons(rec: dict, before: str, last: str | None, as_of: dt.date, 
     reasons = [status] if status in scale.marked else []
     if last and scale.is_downgrade(before, status):
         reasons.append(f"downgraded from {before} on {history.date_of(last)}")
-    if is_stale(last, stale_before, scale):
+    if is_stale(last, stale_day, scale):
         idle = (as_of - dt.date.fromisoformat(history.date_of(last))).days
         reasons.append(f"not updated for {idle} days")
     if rec.get("due") and is_overdue(rec, status, as_of.isoformat(), scale):

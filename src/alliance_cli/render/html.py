@@ -170,7 +170,7 @@ _KIND_WORDS = (("assessment", "first assessment"), ("upgrade", "upgrade"), ("dow
 
 
 def _kind(change: dict) -> str:
-    """What a change is (``progress.kind_of``), or by its scores for a change that does not say."""
+    """What a change is (``progress.change_kind``), or by its scores for a change that does not say."""
     if "kind" in change:
         return change["kind"]
     score = _SCALE.get().score

@@ -22,6 +22,7 @@ from alliance_cli.core.model import (
     check_id,
     check_list,
     check_note,
+    check_review_days,
     check_scale,
     check_skeletons,
     check_text,
@@ -176,12 +177,6 @@ def _check_pillar(pillar, where: str) -> None:
     check_id(pillar["id"], f"{where}.id")
     check_text(pillar["name"], f"{where}.name")
     check_text(pillar["description"], f"{where}.description")
-
-
-def check_review_days(value, where: str) -> int:
-    if type(value) is not int or not 1 <= value <= 36500:
-        raise FieldError(where, f"must be a whole number of days from 1 to 36500, found {value!r}")
-    return value
 
 
 def check_journal(table: dict, where: str, version: int) -> None:

@@ -90,9 +90,7 @@ class State:
     @property
     def review_days(self) -> int:
         """After how many days without an update an open recommendation needs attention."""
-        from alliance_cli.core.progress import STALE_DAYS
-
-        return self.meta.get("review_days", STALE_DAYS)
+        return self.meta["review_days"]
 
     def recommendations(self) -> list[dict]:
         """Every recommendation's head (id, pillar, title, key, due, history skeleton), in the brief's order."""

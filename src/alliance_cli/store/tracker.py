@@ -28,13 +28,14 @@ class TrackerExists(InputError):
 
 def seed_whole(brief: dict, now: str) -> dict:
     """A new tracker of ``brief`` (a validated brief file or export), at the current schema."""
-    from alliance_cli.core.brief import REVIEW_DAYS, issued_of, scale_of
+    from alliance_cli.core.brief import issued_of, scale_of
+    from alliance_cli.core.progress import STALE_DAYS
 
     published = brief["brief"]["published"]
     recs = [{**{k: r[k] for k in (*HEAD_FIELDS, *BODY_FIELDS) if k in r}, "issued": issued_of(r, published),
              "history": history.ordered(r.get("history", []))} for r in brief["recommendations"]]
     meta = {"schema": migrations.SCHEMA, "brief": brief["brief"], "pillars": brief["pillars"], "created_at": now,
-            "statuses": scale_of(brief).as_dicts(), "review_days": brief.get("review_days", REVIEW_DAYS)}
+            "statuses": scale_of(brief).as_dicts(), "review_days": brief.get("review_days", STALE_DAYS)}
     return {META: {"1": meta}, RECS: recs, JOURNAL: {}}
 
 
