@@ -37,7 +37,6 @@ STATUS_STYLES = {
 # The report's stacked bars: best first, not assessed last; a glyph per score as well as a
 # colour, so that a bar still reads without colour.
 BAR_ORDER = ("implemented", "partial", "in_progress", "stalled", "no_action", "abandoned", "not_assessed")
-BAR_GLYPHS = {"implemented": "█", "partial": "▓", "in_progress": "▒"}
 # A brief's own statuses get a colour from their tone (``text.tone_of``).
 TONE_STYLES = {"closed_implemented": "bold color(28)", "closed_not_implemented": "color(160) strike",
                "excluded": "dim italic", "start": "dim", "advanced": "bold color(32)",
@@ -56,8 +55,8 @@ def bar_order(scale: Scale) -> list[str]:
 
 
 def glyph_of(status: str, scale: Scale) -> str:
-    if status in BAR_GLYPHS or set(scale.names) == set(BAR_ORDER):
-        return BAR_GLYPHS.get(status, "░")
+    """A segment's glyph by its status's score (implemented █, partial ▓, in progress ▒ on the
+    default scale), so that a bar still reads without colour; nothing scores when excluded."""
     s = scale.by_id[status]
     if s.cls == "excluded":
         return "░"
