@@ -110,6 +110,8 @@ def test_closed_recommendations_never_need_attention(run, audit):
     run("update-status", "A-3", "UI", "--date", "2017-06-01")  # an open downgrade: flagged
     attention = {a["id"]: a["reasons"] for a in report(run, "--as-of", "2019-01-01")["attention"]}
     assert attention == {"A-3": ["downgraded from closure_requested on 2017-06-01", "not updated for 579 days"]}
+    piped = run("report", "--as-of", "2019-01-01").stdout  # the status column fits the scale's longest id
+    assert "  A-3          under_implementation  downgraded from closure_requested" in piped
 
 
 @pytest.mark.parametrize(("change", "where", "problem"), [

@@ -425,13 +425,15 @@ def report_lines(report: dict) -> Iterable[str]:
         yield (f"{p['id']:<{width}}  {bar(p['progress'])} {p['progress']:>4.0%}  "
                f"{implemented_of(p)}  {clean(p['name'])}")
         yield " " * (width + 2) + breakdown(p["by_status"])
+    # A status column as wide as the scale's longest id and a space (13 on the default scale).
+    sw = max(len(s["id"]) for s in report["statuses"]) + 1
     yield from _report_section("Key recommendations", [
-        f"{k['id']:<12} {k['status']:<13} {clean(k['title'])}" for k in report["key"]])
+        f"{k['id']:<12} {k['status']:<{sw}} {clean(k['title'])}" for k in report["key"]])
     yield from _report_section(recent_title(report), [
         f"{c['date']}  {c['id']:<12} {c['from']} -> {c['to']}{'  (downgrade)' if c['downgrade'] else ''}"
         + (f"  {clean(c['note'])}" if c["note"] else "") for c in report["recent"]])
     yield from _report_section("Needs attention", [
-        f"{a['id']:<12} {a['status']:<13} {'; '.join(a['reasons'])}" for a in report["attention"]])
+        f"{a['id']:<12} {a['status']:<{sw}} {'; '.join(a['reasons'])}" for a in report["attention"]])
     if "changes_since" in report:
         yield from _since_lines(report["changes_since"])
     if "compare" in report:
